@@ -1,0 +1,1 @@
+//! RUN script analysis on a real shell parser.
