@@ -1,1 +1,214 @@
-fn main(){}
+//! The `seaworthy` command line: discovery, orchestration and output. No rule logic lives here.
+
+mod discover;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+use rayon::prelude::*;
+use seaworthy_dockerfile::expand::Lexer;
+use seaworthy_dockerfile::{dump, Dockerfile, ParseError};
+
+/// Tells whether your containers are fit for production.
+#[derive(Parser)]
+#[command(name = "seaworthy", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check Dockerfiles under PATH (default: the current directory).
+    Check(CheckArgs),
+    /// Developer tools: the parser's view of a file, word expansion.
+    #[command(subcommand)]
+    Debug(DebugCommand),
+}
+
+#[derive(ClapArgs)]
+struct CheckArgs {
+    /// Files or directories to check; directories are walked respecting .gitignore.
+    paths: Vec<PathBuf>,
+    /// Number of parallel jobs (default: one per CPU).
+    #[arg(short = 'j', long)]
+    jobs: Option<usize>,
+    /// Print nothing but the findings.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum DebugCommand {
+    /// Print the parse in BuildKit's AST dump format.
+    Dump { file: PathBuf },
+    /// Print the file back from its syntax tree.
+    Reprint { file: PathBuf },
+    /// Expand WORD as BuildKit does (ENV, ARG, COPY, ... arguments).
+    Expand {
+        /// A variable, K=V; repeatable.
+        #[arg(long = "env", value_name = "K=V")]
+        env: Vec<String>,
+        /// Print the words after field splitting, joined by commas.
+        #[arg(long)]
+        words: bool,
+        /// The escape character (`\` or a backtick).
+        #[arg(long, default_value = "\\")]
+        escape: char,
+        word: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Debug(cmd) => debug(cmd),
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, ExitCode> {
+    std::fs::read(path).map_err(|e| {
+        eprintln!("{}: {e}", path.display());
+        ExitCode::from(2)
+    })
+}
+
+fn report_parse_error(path: &Path, e: &ParseError) {
+    eprintln!(
+        "{}:{}:{}: error: {}",
+        path.display(),
+        e.position.line,
+        e.position.column,
+        e.message
+    );
+}
+
+fn debug(cmd: DebugCommand) -> ExitCode {
+    match cmd {
+        DebugCommand::Dump { file } => with_parsed(&file, |df| dump::dump(df).into_bytes()),
+        DebugCommand::Reprint { file } => with_parsed(&file, Dockerfile::reprint),
+        DebugCommand::Expand {
+            env,
+            words,
+            escape,
+            word,
+        } => {
+            let vars: Vec<(String, String)> = env
+                .iter()
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, v)) => (k.to_string(), v.to_string()),
+                    None => (kv.clone(), String::new()),
+                })
+                .collect();
+            let lexer = Lexer::new(escape);
+            let result = if words {
+                lexer.process_words(&word, &vars).map(|w| w.join(","))
+            } else {
+                lexer.process_word(&word, &vars).map(|e| e.value)
+            };
+            match result {
+                Ok(s) => {
+                    println!("{s}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}
+
+fn with_parsed(path: &Path, out: impl Fn(&Dockerfile) -> Vec<u8>) -> ExitCode {
+    let src = match read(path) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match Dockerfile::parse(src) {
+        Ok(df) => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(&out(&df));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            report_parse_error(path, &e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    if let Some(j) = args.jobs {
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(j).build_global();
+    }
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths
+    };
+    let files = match discover::dockerfiles(&paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let results: Vec<(PathBuf, Result<Dockerfile, String>)> = files
+        .into_par_iter()
+        .map(|path| {
+            let parsed = match std::fs::read(&path) {
+                Ok(src) => Dockerfile::parse(src).map_err(|e| {
+                    format!(
+                        "{}:{}:{}: error: {}",
+                        path.display(),
+                        e.position.line,
+                        e.position.column,
+                        e.message
+                    )
+                }),
+                Err(e) => Err(format!("{}: error: {e}", path.display())),
+            };
+            (path, parsed)
+        })
+        .collect();
+    let mut errors = 0;
+    let mut stdout = std::io::stdout().lock();
+    for (path, result) in &results {
+        match result {
+            Ok(df) => {
+                for w in &df.warnings {
+                    let p = df.position(w.span.start);
+                    let _ = writeln!(
+                        stdout,
+                        "{}:{}:{}: warning: {}",
+                        path.display(),
+                        p.line,
+                        p.column,
+                        w.message
+                    );
+                }
+            }
+            Err(msg) => {
+                errors += 1;
+                let _ = writeln!(stdout, "{msg}");
+            }
+        }
+    }
+    if !args.quiet {
+        eprintln!(
+            "checked {} Dockerfile{}, {} with parse errors",
+            results.len(),
+            if results.len() == 1 { "" } else { "s" },
+            errors
+        );
+    }
+    if errors > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
