@@ -242,6 +242,8 @@ pub struct Instruction {
     /// Each line continuation: the escape character up to and including the newline.
     pub continuations: Vec<Span>,
     pub skipped: Vec<SkippedLine>,
+    /// Escape characters BuildKit drops: one at the very end of ARG, ENV or LABEL arguments.
+    pub dropped: Vec<Span>,
     /// 1-based physical lines, as BuildKit's `StartLine`/`EndLine` (heredocs included).
     pub start_line: usize,
     pub end_line: usize,
@@ -283,6 +285,8 @@ pub enum TokenKind {
     SkippedEmpty,
     HeredocBody,
     HeredocTerminator,
+    /// Bytes BuildKit ignores (a lone escape character at the end of the arguments).
+    Dropped,
     /// White space between the other tokens.
     Trivia,
 }
@@ -446,7 +450,11 @@ fn instruction_tokens(ins: &Instruction, out: &mut Vec<Token>) {
     for t in leaves {
         if matches!(
             t.kind,
-            TokenKind::Argument | TokenKind::Flag | TokenKind::Keyword | TokenKind::FlagsEnd
+            TokenKind::Argument
+                | TokenKind::Flag
+                | TokenKind::Keyword
+                | TokenKind::FlagsEnd
+                | TokenKind::Dropped
         ) && ins.segments.len() > 1
         {
             for seg in &ins.segments {
@@ -494,6 +502,9 @@ fn collect_leaves(ins: &Instruction, leaf: &mut impl FnMut(TokenKind, Span)) {
     }
     if let Some(s) = ins.flags_end {
         leaf(TokenKind::FlagsEnd, s);
+    }
+    for s in &ins.dropped {
+        leaf(TokenKind::Dropped, *s);
     }
     args_leaves(&ins.args, leaf);
 }
@@ -950,7 +961,8 @@ fn parse_command(
         args_start = extract_flags(line, rest, end, escape, &mut flags, &mut flags_end);
     }
     let (a, b) = trim_space(t, args_start, end);
-    let args = parse_args(kind, line, a, b, escape)?;
+    let mut dropped = Vec::new();
+    let args = parse_args(kind, line, a, b, escape, &mut dropped)?;
     Ok(Instruction {
         span: line.span(start, end),
         keyword: line.span(start, kw_end),
@@ -962,6 +974,7 @@ fn parse_command(
         segments: Vec::new(),
         continuations: Vec::new(),
         skipped: Vec::new(),
+        dropped,
         start_line: 0,
         end_line: 0,
     })
@@ -1068,6 +1081,7 @@ fn parse_args(
     start: usize,
     end: usize,
     escape: u8,
+    dropped: &mut Vec<Span>,
 ) -> ParseResult<Args> {
     Ok(match kind {
         Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => {
@@ -1079,15 +1093,15 @@ fn parse_args(
         },
         Keyword::From | Keyword::Expose => whitespace_words(line, start, end),
         Keyword::Arg => {
-            let words = shell_words(line, start, end, escape);
+            let words = shell_words(line, start, end, escape, dropped);
             if words.is_empty() {
                 Args::None
             } else {
                 Args::Words(words)
             }
         }
-        Keyword::Env => name_values(line, start, end, escape, "ENV")?,
-        Keyword::Label => name_values(line, start, end, escape, "LABEL")?,
+        Keyword::Env => name_values(line, start, end, escape, "ENV", dropped)?,
+        Keyword::Label => name_values(line, start, end, escape, "LABEL", dropped)?,
         Keyword::User | Keyword::Workdir | Keyword::Maintainer | Keyword::Stopsignal => {
             if start == end {
                 Args::None
@@ -1231,7 +1245,13 @@ fn whitespace_words(line: &LogicalLine<'_>, start: usize, end: usize) -> Args {
 
 /// BuildKit's `parseWords`: split on Unicode white space outside quotes, keeping quotes and
 /// escapes in the words (they are removed later, during expansion).
-fn shell_words(line: &LogicalLine<'_>, start: usize, end: usize, escape: u8) -> Vec<Arg> {
+fn shell_words(
+    line: &LogicalLine<'_>,
+    start: usize,
+    end: usize,
+    escape: u8,
+    dropped: &mut Vec<Span>,
+) -> Vec<Arg> {
     let t = &line.text[..end];
     let mut words = Vec::new();
     let mut pos = start;
@@ -1258,6 +1278,7 @@ fn shell_words(line: &LogicalLine<'_>, start: usize, end: usize, escape: u8) -> 
                     }
                     if t[pos] == escape && width == 1 {
                         if pos + 1 == end {
+                            dropped.push(line.span(pos, end));
                             pos += 1;
                             continue;
                         }
@@ -1276,6 +1297,7 @@ fn shell_words(line: &LogicalLine<'_>, start: usize, end: usize, escape: u8) -> 
                     }
                     if t[pos] == escape && q != b'\'' {
                         if pos + 1 == end {
+                            dropped.push(line.span(pos, end));
                             quote = None;
                             pos += 1;
                             continue;
@@ -1308,15 +1330,18 @@ fn name_values(
     end: usize,
     escape: u8,
     keyword: &str,
+    dropped: &mut Vec<Span>,
 ) -> ParseResult<Args> {
-    let words = shell_words(line, start, end, escape);
+    let words = shell_words(line, start, end, escape, dropped);
     let t = &line.text[..];
     let Some(first) = words.first() else {
         return Ok(Args::None);
     };
     let first_range = logical_range(line, first.span);
     if memchr::memchr(b'=', &t[first_range.clone()]).is_none() {
-        // Legacy form: the key is everything up to the first white space run.
+        // Legacy form: the key is everything up to the first white space run, and the value
+        // keeps everything after it, a trailing escape included.
+        dropped.clear();
         let mut k = start;
         while k < end && !is_re_space(t[k]) {
             k += 1;
