@@ -13,6 +13,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use smallvec::{smallvec, SmallVec};
+
 use crate::expand::{Env, Lexer};
 use crate::span::{LineIndex, Position, Span};
 use crate::text::{
@@ -48,7 +50,45 @@ pub enum Keyword {
 }
 
 impl Keyword {
+    /// Every known keyword, the most frequent first.
+    const ALL: [Keyword; 18] = [
+        Keyword::Run,
+        Keyword::Copy,
+        Keyword::Env,
+        Keyword::From,
+        Keyword::Arg,
+        Keyword::Workdir,
+        Keyword::Label,
+        Keyword::Expose,
+        Keyword::Cmd,
+        Keyword::User,
+        Keyword::Entrypoint,
+        Keyword::Add,
+        Keyword::Volume,
+        Keyword::Healthcheck,
+        Keyword::Shell,
+        Keyword::Stopsignal,
+        Keyword::Onbuild,
+        Keyword::Maintainer,
+    ];
+
     pub fn from_word(word: &[u8]) -> Keyword {
+        // Go lower-cases with Unicode rules (the Kelvin sign becomes `k`), so only ASCII words
+        // can take the allocation-free path.
+        if word.is_ascii() {
+            let Some(&first) = word.first() else {
+                return Keyword::Unknown;
+            };
+            let first = first.to_ascii_uppercase();
+            return Keyword::ALL
+                .iter()
+                .copied()
+                .find(|k| {
+                    let name = k.as_str().as_bytes();
+                    name.len() == word.len() && name[0] == first && name.eq_ignore_ascii_case(word)
+                })
+                .unwrap_or(Keyword::Unknown);
+        }
         let lower = String::from_utf8_lossy(word).to_lowercase();
         match lower.as_str() {
             "add" => Keyword::Add,
@@ -237,8 +277,9 @@ pub struct Instruction {
     pub flags_end: Option<Span>,
     pub args: Args,
     pub heredocs: Vec<Heredoc>,
-    /// The source pieces that make up the logical line, in order.
-    pub segments: Vec<Span>,
+    /// The source pieces that make up the logical line, in order (one unless the instruction
+    /// continues over several lines).
+    pub segments: SmallVec<[Span; 1]>,
     /// Each line continuation: the escape character up to and including the newline.
     pub continuations: Vec<Span>,
     pub skipped: Vec<SkippedLine>,
@@ -313,7 +354,7 @@ impl Dockerfile {
     pub fn parse(source: impl Into<Box<[u8]>>) -> Result<Dockerfile, ParseError> {
         let source: Box<[u8]> = source.into();
         let lines = LineIndex::new(&source);
-        let result = Parser::new(&source).run();
+        let result = Parser::new(&source, lines.line_count(source.len())).run();
         match result {
             Ok((items, escape, warnings)) => Ok(Dockerfile {
                 source,
@@ -557,7 +598,7 @@ pub(crate) fn logical_text<'a>(source: &'a [u8], segments: &[Span], span: Span) 
 struct LogicalLine<'a> {
     text: Cow<'a, [u8]>,
     /// (offset in `text`, source span) for each segment.
-    map: Vec<(usize, Span)>,
+    map: SmallVec<[(usize, Span); 1]>,
 }
 
 impl LogicalLine<'_> {
@@ -617,7 +658,7 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn new(src: &'a [u8]) -> Self {
+    fn new(src: &'a [u8], line_count: usize) -> Self {
         Parser {
             src,
             pos: 0,
@@ -625,7 +666,8 @@ impl<'a> Parser<'a> {
             escape: b'\\',
             directives_done: false,
             seen_directives: Vec::new(),
-            items: Vec::new(),
+            // Every item takes at least one line: one allocation, no regrowth copies.
+            items: Vec::with_capacity(line_count + 1),
             warnings: Vec::new(),
             too_long: None,
         }
@@ -806,7 +848,7 @@ impl<'a> Parser<'a> {
         mut continued: bool,
     ) -> ParseResult<Instruction> {
         let start_line = self.line;
-        let mut segments = vec![Span::new(content_start, content_end)];
+        let mut segments: SmallVec<[Span; 1]> = smallvec![Span::new(content_start, content_end)];
         let mut continuations = Vec::new();
         let mut skipped = Vec::new();
         let mut last_end = first.end;
@@ -858,7 +900,8 @@ impl<'a> Parser<'a> {
         if let Some((kind, json)) = heredoc_kind {
             if kind.can_contain_heredoc()
                 && !json
-                && memchr::memmem::find(&logical.text, b"<<").is_some()
+                && memchr::memchr_iter(b'<', &logical.text)
+                    .any(|i| logical.text.get(i + 1) == Some(&b'<'))
             {
                 let found = heredocs_in_line(&logical)?;
                 for (marker, name, fd, expand, chomp) in found {
@@ -911,11 +954,11 @@ impl<'a> Parser<'a> {
             let s = segments[0];
             return LogicalLine {
                 text: Cow::Borrowed(&src[s.range()]),
-                map: vec![(0, s)],
+                map: smallvec![(0, s)],
             };
         }
         let mut text = Vec::with_capacity(segments.iter().map(|s| s.len()).sum());
-        let mut map = Vec::with_capacity(segments.len());
+        let mut map = SmallVec::with_capacity(segments.len());
         for s in segments {
             map.push((text.len(), *s));
             text.extend_from_slice(&src[s.range()]);
@@ -971,7 +1014,7 @@ fn parse_command(
         flags_end,
         args,
         heredocs: Vec::new(),
-        segments: Vec::new(),
+        segments: SmallVec::new(),
         continuations: Vec::new(),
         skipped: Vec::new(),
         dropped,
@@ -1168,15 +1211,15 @@ fn json(line: &LogicalLine<'_>, start: usize, end: usize) -> ParseResult<Option<
         return Ok(None);
     }
     let text = String::from_utf8_lossy(&t[s..end]);
-    let values: Vec<serde_json::Value> = match serde_json::from_str(&text) {
+    let values: Vec<JsonItem> = match serde_json::from_str(&text) {
         Ok(v) => v,
         Err(_) => return Ok(None),
     };
     let mut decoded = Vec::with_capacity(values.len());
     for v in values {
-        match v {
-            serde_json::Value::String(s) => decoded.push(s),
-            _ => {
+        match v.0 {
+            Some(s) => decoded.push(s),
+            None => {
                 return Err((
                     "when using JSON array syntax, arrays must be comprised of strings only"
                         .into(),
@@ -1214,6 +1257,55 @@ fn json(line: &LogicalLine<'_>, start: usize, end: usize) -> ParseResult<Option<
         span: line.span(s, end),
         items,
     }))
+}
+
+/// One element of a JSON array: a string, or `None` for any other (valid) JSON value, which
+/// BuildKit refuses rather than falling back to the shell form.
+struct JsonItem(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for JsonItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = JsonItem;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<JsonItem, E> {
+                Ok(JsonItem(Some(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<JsonItem, E> {
+                Ok(JsonItem(Some(v)))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<JsonItem, E> {
+                Ok(JsonItem(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<JsonItem, E> {
+                Ok(JsonItem(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<JsonItem, E> {
+                Ok(JsonItem(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<JsonItem, E> {
+                Ok(JsonItem(None))
+            }
+            fn visit_unit<E>(self) -> Result<JsonItem, E> {
+                Ok(JsonItem(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<JsonItem, A::Error> {
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(JsonItem(None))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<JsonItem, A::Error> {
+                while a
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(JsonItem(None))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// `parseStringsWhitespaceDelimited`: split on runs of `[\t\v\f\r ]`.

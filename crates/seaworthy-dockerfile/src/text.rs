@@ -78,6 +78,14 @@ pub(crate) fn space_before(b: &[u8], end: usize) -> usize {
 /// white space.
 pub(crate) fn skip_space(b: &[u8], mut start: usize, end: usize) -> usize {
     while start < end {
+        match b[start] {
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => {
+                start += 1;
+                continue;
+            }
+            0x21..=0x7f => break,
+            _ => {}
+        }
         let w = space_at(&b[..end], start);
         if w == 0 {
             break;
@@ -91,6 +99,14 @@ pub(crate) fn skip_space(b: &[u8], mut start: usize, end: usize) -> usize {
 pub(crate) fn trim_space(b: &[u8], start: usize, mut end: usize) -> (usize, usize) {
     let start = skip_space(b, start, end);
     while end > start {
+        match b[end - 1] {
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => {
+                end -= 1;
+                continue;
+            }
+            0x21..=0x7f => break,
+            _ => {}
+        }
         let w = space_before(&b[start..], end - start);
         if w == 0 {
             break;
