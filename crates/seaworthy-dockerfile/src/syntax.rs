@@ -713,7 +713,11 @@ impl<'a> Parser<'a> {
                 continue;
             }
             let is_comment = stripped < line.content_end && self.src[stripped] == b'#';
-            let content_end = if is_comment { stripped } else { line.content_end };
+            let content_end = if is_comment {
+                stripped
+            } else {
+                line.content_end
+            };
             let (cont_end, continued) = self.trim_continuation(stripped, content_end);
             if !continued && cont_end == stripped {
                 let span = Span::new(line.start, line.end);
@@ -798,7 +802,10 @@ impl<'a> Parser<'a> {
         }
         let span = Span::new(line.start, line.end);
         if self.seen_directives.contains(&name) {
-            return Err((format!("only one {name} parser directive can be used"), span));
+            return Err((
+                format!("only one {name} parser directive can be used"),
+                span,
+            ));
         }
         self.seen_directives.push(name.clone());
         let value = String::from_utf8_lossy(&src[value_start..value_end]).into_owned();
@@ -832,8 +839,7 @@ impl<'a> Parser<'a> {
         while e > start && matches!(src[e - 1], b' ' | b'\t') {
             e -= 1;
         }
-        if e > start && src[e - 1] == self.escape && (e - 1 == start || src[e - 2] != self.escape)
-        {
+        if e > start && src[e - 1] == self.escape && (e - 1 == start || src[e - 2] != self.escape) {
             (e - 1, true)
         } else {
             (end, false)
@@ -1221,8 +1227,7 @@ fn json(line: &LogicalLine<'_>, start: usize, end: usize) -> ParseResult<Option<
             Some(s) => decoded.push(s),
             None => {
                 return Err((
-                    "when using JSON array syntax, arrays must be comprised of strings only"
-                        .into(),
+                    "when using JSON array syntax, arrays must be comprised of strings only".into(),
                     line.span(s, end),
                 ))
             }
@@ -1292,11 +1297,17 @@ impl<'de> serde::Deserialize<'de> for JsonItem {
             fn visit_unit<E>(self) -> Result<JsonItem, E> {
                 Ok(JsonItem(None))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<JsonItem, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<JsonItem, A::Error> {
                 while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
                 Ok(JsonItem(None))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<JsonItem, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<JsonItem, A::Error> {
                 while a
                     .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
                     .is_some()
@@ -1518,7 +1529,9 @@ fn heredocs_in_line(line: &LogicalLine<'_>) -> ParseResult<Vec<FoundHeredoc>> {
     lexer.raw_quotes = true;
     lexer.raw_escapes = true;
     lexer.skip_unset_env = true;
-    let words = lexer.process_words(&text, &empty as &dyn Env).unwrap_or_default();
+    let words = lexer
+        .process_words(&text, &empty as &dyn Env)
+        .unwrap_or_default();
     let mut found = Vec::new();
     let mut cursor = 0;
     for word in words {

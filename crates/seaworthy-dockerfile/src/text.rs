@@ -13,7 +13,10 @@ pub(crate) fn decode_char(b: &[u8], i: usize) -> (char, usize) {
         _ => return (char::REPLACEMENT_CHARACTER, 1),
     };
     match b.get(i..i + width).map(std::str::from_utf8) {
-        Some(Ok(s)) => (s.chars().next().unwrap_or(char::REPLACEMENT_CHARACTER), width),
+        Some(Ok(s)) => (
+            s.chars().next().unwrap_or(char::REPLACEMENT_CHARACTER),
+            width,
+        ),
         _ => (char::REPLACEMENT_CHARACTER, 1),
     }
 }
@@ -30,12 +33,8 @@ pub(crate) fn is_go_space(c: char) -> bool {
             | '\u{85}'
             | '\u{a0}'
             | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
+            | '\u{2000}'
+            ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
     )
 }
 
@@ -198,7 +197,10 @@ mod tests {
         let (a, b) = trim_space(s, 0, s.len());
         assert_eq!(&s[a..b], b"a b");
         assert!(is_go_space_byte(0xa0));
-        assert_eq!(decode_char(b"\xe2\x82", 0), (char::REPLACEMENT_CHARACTER, 1));
+        assert_eq!(
+            decode_char(b"\xe2\x82", 0),
+            (char::REPLACEMENT_CHARACTER, 1)
+        );
         assert_eq!(space_before(b"x\xc2\x85", 3), 2);
         assert_eq!(space_before(b"x\x85", 2), 0);
     }

@@ -79,7 +79,11 @@ fn continuations_join_lines_as_buildkit_does() {
     assert_eq!(df.reprint(), src.as_bytes());
     assert_eq!(
         dump(&df),
-        lines(&[r#"(from "x")"#, r#"(run "a   b    c  d")"#, r#"(run "tail")"#])
+        lines(&[
+            r#"(from "x")"#,
+            r#"(run "a   b    c  d")"#,
+            r#"(run "tail")"#
+        ])
     );
     let run = df.instructions().nth(1).unwrap();
     assert_eq!((run.start_line, run.end_line), (2, 8));
@@ -138,7 +142,10 @@ fn directives_only_count_in_the_leading_comment_block() {
     .unwrap();
     let names: Vec<_> = df.directives().map(|d| d.name.as_str()).collect();
     assert_eq!(names, ["syntax", "check", "escape"]);
-    assert_eq!(df.directive("syntax").unwrap().value, "docker/dockerfile:1.7");
+    assert_eq!(
+        df.directive("syntax").unwrap().value,
+        "docker/dockerfile:1.7"
+    );
     assert_eq!(df.directive("check").unwrap().value, "skip=all");
     // An unknown directive ends the block.
     let df = Dockerfile::parse(b"# foo=bar\n# escape=`\nFROM x\n".to_vec()).unwrap();
@@ -285,7 +292,10 @@ fn heredocs() {
     assert_eq!(df.slice(h[0].marker), "<<EOF");
     assert_eq!((ins[1].start_line, ins[1].end_line), (2, 4));
     let h = &ins[2].heredocs[0];
-    assert_eq!((h.name.as_str(), h.fd, h.expand, h.chomp), ("END", 3, false, true));
+    assert_eq!(
+        (h.name.as_str(), h.fd, h.expand, h.chomp),
+        ("END", 3, false, true)
+    );
     assert_eq!(df.heredoc_content(h), "\tliteral $X\n");
     let names: Vec<_> = ins[3].heredocs.iter().map(|h| h.name.as_str()).collect();
     assert_eq!(names, ["one", "two"]);
@@ -308,7 +318,11 @@ fn rejections() {
     assert!(rejects("# only\n\n# comments\n").contains("file with no instructions"));
     assert!(rejects("\u{feff}\n   \n").contains("file with no instructions"));
     let e = Dockerfile::parse(b"FROM x\n\nENV NOVALUE\n".to_vec()).unwrap_err();
-    assert_eq!((e.position.line, e.position.column), (3, 5), "points at the lone key");
+    assert_eq!(
+        (e.position.line, e.position.column),
+        (3, 5),
+        "points at the lone key"
+    );
     let long = format!("FROM x\nRUN {}\n", "a".repeat(70_000));
     assert!(rejects(&long).contains("max allowed size"));
 }

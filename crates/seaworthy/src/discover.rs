@@ -33,10 +33,7 @@ pub fn dockerfiles(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         for entry in walker {
             let entry = entry.map_err(|e| e.to_string())?;
             if entry.file_type().is_some_and(|t| t.is_file())
-                && entry
-                    .file_name()
-                    .to_str()
-                    .is_some_and(is_dockerfile_name)
+                && entry.file_name().to_str().is_some_and(is_dockerfile_name)
             {
                 out.push(entry.into_path());
             }
@@ -46,7 +43,6 @@ pub fn dockerfiles(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     out.dedup();
     Ok(out)
 }
-
 
 #[cfg(test)]
 mod tests {

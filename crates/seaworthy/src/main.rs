@@ -143,7 +143,9 @@ fn with_parsed(path: &Path, out: impl Fn(&Dockerfile) -> Vec<u8>) -> ExitCode {
 
 fn check(args: CheckArgs) -> ExitCode {
     if let Some(j) = args.jobs {
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(j).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(j)
+            .build_global();
     }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
