@@ -752,54 +752,25 @@ impl<'a> Parser<'a> {
     /// line so far has been a directive.
     fn directive(&mut self, line: PhysLine, stripped: usize) -> ParseResult<Option<Directive>> {
         if self.directives_done {
+            if let Some((name, _, _)) = directive_syntax(self.src, stripped, line.content_end) {
+                self.warnings.push(Warning {
+                    message: format!(
+                        "the {name} parser directive has no effect here: directives must come \
+                         before any instruction, comment or blank line, so BuildKit reads this \
+                         line as a comment"
+                    ),
+                    span: Span::new(line.start, line.end),
+                });
+            }
             return Ok(None);
         }
+        let Some((name, (name_start, name_end), (value_start, value_end))) =
+            directive_syntax(self.src, stripped, line.content_end)
+        else {
+            self.directives_done = true;
+            return Ok(None);
+        };
         let src = self.src;
-        let end = line.content_end;
-        if stripped >= end || src[stripped] != b'#' {
-            self.directives_done = true;
-            return Ok(None);
-        }
-        let is_s = |b: u8| matches!(b, b'\t' | b'\n' | 0x0c | b'\r' | b' ');
-        let name_start = skip_space(src, stripped + 1, end);
-        let mut i = name_start;
-        if i < end && src[i].is_ascii_alphabetic() {
-            i += 1;
-            while i < end && src[i].is_ascii_alphanumeric() {
-                i += 1;
-            }
-        }
-        let name_end = i;
-        while i < end && is_s(src[i]) {
-            i += 1;
-        }
-        if name_end == name_start || i >= end || src[i] != b'=' {
-            self.directives_done = true;
-            return Ok(None);
-        }
-        i += 1;
-        let mut value_end = end;
-        while value_end > i && is_s(src[value_end - 1]) {
-            value_end -= 1;
-        }
-        let mut value_start = i;
-        while value_start < value_end && is_s(src[value_start]) {
-            value_start += 1;
-        }
-        if value_start == value_end {
-            // `.+?` must take one character: all white space leaves the last one.
-            if i == end {
-                self.directives_done = true;
-                return Ok(None);
-            }
-            value_start = end - 1;
-            value_end = end;
-        }
-        let name = String::from_utf8_lossy(&src[name_start..name_end]).to_ascii_lowercase();
-        if !matches!(name.as_str(), "syntax" | "escape" | "check") {
-            self.directives_done = true;
-            return Ok(None);
-        }
         let span = Span::new(line.start, line.end);
         if self.seen_directives.contains(&name) {
             return Err((
@@ -829,7 +800,57 @@ impl<'a> Parser<'a> {
             value_span: Span::new(value_start, value_end),
         }))
     }
+}
 
+type DirectiveMatch = (String, (usize, usize), (usize, usize));
+
+/// BuildKit's directive line syntax, `#` then `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` with a
+/// known name: the lower-cased name, the name's range and the value's range.
+fn directive_syntax(src: &[u8], stripped: usize, end: usize) -> Option<DirectiveMatch> {
+    if stripped >= end || src[stripped] != b'#' {
+        return None;
+    }
+    let is_s = |b: u8| matches!(b, b'\t' | b'\n' | 0x0c | b'\r' | b' ');
+    let name_start = skip_space(src, stripped + 1, end);
+    let mut i = name_start;
+    if i < end && src[i].is_ascii_alphabetic() {
+        i += 1;
+        while i < end && src[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+    }
+    let name_end = i;
+    while i < end && is_s(src[i]) {
+        i += 1;
+    }
+    if name_end == name_start || i >= end || src[i] != b'=' {
+        return None;
+    }
+    i += 1;
+    let mut value_end = end;
+    while value_end > i && is_s(src[value_end - 1]) {
+        value_end -= 1;
+    }
+    let mut value_start = i;
+    while value_start < value_end && is_s(src[value_start]) {
+        value_start += 1;
+    }
+    if value_start == value_end {
+        // `.+?` must take one character: all white space leaves the last one.
+        if i == end {
+            return None;
+        }
+        value_start = end - 1;
+        value_end = end;
+    }
+    let name = String::from_utf8_lossy(&src[name_start..name_end]).to_ascii_lowercase();
+    if !matches!(name.as_str(), "syntax" | "escape" | "check") {
+        return None;
+    }
+    Some((name, (name_start, name_end), (value_start, value_end)))
+}
+
+impl<'a> Parser<'a> {
     /// BuildKit's line-continuation regex: the escape character, optionally followed by spaces
     /// and tabs, at the end of the line, and not itself escaped. Returns the end of the content
     /// before it, and whether the line continues.

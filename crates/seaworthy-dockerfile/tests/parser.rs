@@ -388,3 +388,96 @@ fn line_numbers_and_empty_continuation_warnings() {
         ]
     );
 }
+
+#[test]
+fn heredoc_delimiters_follow_buildkit_quoting() {
+    // (instruction line, body, expected (name, expand, chomp, fd) per heredoc)
+    type Want<'a> = &'a [(&'a str, bool, bool, u32)];
+    let cases: &[(&str, &str, Want)] = &[
+        ("RUN <<END", "END\n", &[("END", true, false, 0)]),
+        ("RUN 7<<END", "END\n", &[("END", true, false, 7)]),
+        ("RUN \"<<NOPE\"", "", &[]),
+        ("RUN <<-TABS", "\tx\n\t\tTABS\n", &[("TABS", true, true, 0)]),
+        ("RUN <<a'b'", "y\nab\n", &[("ab", false, false, 0)]),
+        ("RUN <<a\\'b", "y\na'b\n", &[("a'b", true, false, 0)]),
+        ("RUN <<'a'b\\'c", "y\nab'c\n", &[("ab'c", false, false, 0)]),
+        (
+            "RUN <<\"two words\"",
+            "y\ntwo words\n",
+            &[("two words", false, false, 0)],
+        ),
+        ("RUN <<$NAME", "$NAME\n", &[("$NAME", true, false, 0)]),
+        ("RUN <<   SPACED", "SPACED\n", &[("SPACED", true, false, 0)]),
+        (
+            "RUN <<   SPACED  > /out",
+            "SPACED\n",
+            &[("SPACED", true, false, 0)],
+        ),
+        (
+            "COPY <<P <<Q /dst/",
+            "Q\nP\nP\nQ\n",
+            &[("P", true, false, 0), ("Q", true, false, 0)],
+        ),
+        (
+            "RUN --network=none <<S python3",
+            "print(1)\nS\n",
+            &[("S", true, false, 0)],
+        ),
+        ("ONBUILD RUN <<O", "make\nO\n", &[("O", true, false, 0)]),
+        (
+            "ADD <<f.txt /f.txt",
+            "hi\nf.txt\n",
+            &[("f.txt", true, false, 0)],
+        ),
+    ];
+    for (line, body, want) in cases {
+        let src = format!("FROM x\n{line}\n{body}CMD done\n");
+        let df =
+            Dockerfile::parse(src.clone().into_bytes()).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert_eq!(df.reprint(), src.as_bytes());
+        let ins: Vec<_> = df.instructions().collect();
+        assert_eq!(
+            ins.len(),
+            3,
+            "{line}: the next instruction follows the body"
+        );
+        let got: Vec<_> = ins[1]
+            .heredocs
+            .iter()
+            .map(|h| (h.name.as_str(), h.expand, h.chomp, h.fd))
+            .collect();
+        assert_eq!(&got, want, "{line}");
+    }
+    // The crossing delimiters: P's body is "Q\n", Q's body is "P\n".
+    let src = "FROM x\nCOPY <<P <<Q /dst/\nQ\nP\nP\nQ\n";
+    let df = Dockerfile::parse(src.as_bytes().to_vec()).unwrap();
+    let copy = df.instructions().nth(1).unwrap();
+    assert_eq!(df.heredoc_content(&copy.heredocs[0]), "Q\n");
+    assert_eq!(df.heredoc_content(&copy.heredocs[1]), "P\n");
+    // USER takes no heredoc: the would-be body line is an instruction of its own.
+    let df = Dockerfile::parse(b"FROM x\nUSER <<U\nU\n".to_vec()).unwrap();
+    assert_eq!(
+        dump(&df),
+        lines(&[r#"(from "x")"#, r#"(user "<<U")"#, r#"(u "")"#])
+    );
+}
+
+#[test]
+fn a_directive_after_the_leading_block_is_a_comment_with_a_warning() {
+    let src = "# Copyright notice\n# syntax=docker/dockerfile:1\nFROM x\n# escape=`\nRUN a \\\n b\n";
+    let df = Dockerfile::parse(src.as_bytes().to_vec()).unwrap();
+    assert_eq!(df.directives().count(), 0);
+    assert_eq!(df.escape, b'\\');
+    assert_eq!(dump(&df), lines(&[r#"(from "x")"#, r#"(run "a  b")"#]));
+    let lines_warned: Vec<_> = df
+        .warnings
+        .iter()
+        .map(|w| df.position(w.span.start).line)
+        .collect();
+    assert_eq!(lines_warned, [2, 4]);
+    assert!(df.warnings[0].message.contains("syntax parser directive has no effect"));
+    // Ordinary comments that merely contain `=` are not mistaken for directives.
+    let df = Dockerfile::parse(b"FROM x\n# see https://x?a=b\n# note = something\n".to_vec())
+        .unwrap();
+    assert!(df.warnings.is_empty(), "{:?}", df.warnings);
+}
