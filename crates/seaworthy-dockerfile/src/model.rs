@@ -1068,11 +1068,17 @@ impl<'a, 'o> Builder<'a, 'o> {
         let earlier_stage = self.stage_names[..index]
             .iter()
             .rposition(|n| n.as_deref() == Some(base_name.as_str()));
+        // A base that only lacks the values of declared global ARGs without defaults is
+        // waiting for `--build-arg`: the file is fine, the base is just unknown here.
+        let awaits_build_args = !base_undefined.is_empty()
+            && base_undefined.iter().all(|n| self.global_names.contains(n));
         let base = if let Some(i) = earlier_stage {
             BaseImage::Stage(i)
         } else if base_name.is_empty() {
             let message = format!("base name ({raw_base}) should not be blank");
-            self.error(message.clone(), base_span);
+            if !awaits_build_args {
+                self.error(message.clone(), base_span);
+            }
             BaseImage::Unresolved {
                 text: base_name.clone(),
                 missing: base_undefined.iter().cloned().collect(),
@@ -1086,7 +1092,9 @@ impl<'a, 'o> Builder<'a, 'o> {
                 Err(e) => {
                     let message =
                         format!("failed to parse stage name {}: {e}", go_quote(&base_name));
-                    self.error(message.clone(), base_span);
+                    if !awaits_build_args {
+                        self.error(message.clone(), base_span);
+                    }
                     BaseImage::Unresolved {
                         text: base_name.clone(),
                         missing: base_undefined.iter().cloned().collect(),
@@ -3418,6 +3426,26 @@ mod tests {
                 ),
                 ("base name (${NOTHING}) should not be blank".to_owned(), pos(9, 6)),
             ]
+        );
+    }
+
+    #[test]
+    fn a_base_waiting_for_build_args_is_unresolved_not_an_error() {
+        let file = parse(
+            "ARG IMAGE\nARG REGISTRY\nFROM $IMAGE\nFROM ${REGISTRY}/app:1\nFROM $UNDECLARED\n",
+        );
+        let model = Model::build(&file, &BuildOptions::default());
+        assert!(matches!(model.stages[0].base, BaseImage::Unresolved { .. }));
+        assert!(matches!(model.stages[1].base, BaseImage::Unresolved { .. }));
+        let messages: Vec<_> = model.errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages, ["base name ($UNDECLARED) should not be blank"]);
+        let mut options = BuildOptions::default();
+        options
+            .build_args
+            .insert("IMAGE".into(), "alpine:3.20".into());
+        let model = Model::build(&file, &options);
+        assert!(
+            matches!(&model.stages[0].base, BaseImage::Image(r) if r.tag.as_deref() == Some("3.20"))
         );
     }
 

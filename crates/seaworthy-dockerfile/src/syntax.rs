@@ -50,28 +50,6 @@ pub enum Keyword {
 }
 
 impl Keyword {
-    /// Every known keyword, the most frequent first.
-    const ALL: [Keyword; 18] = [
-        Keyword::Run,
-        Keyword::Copy,
-        Keyword::Env,
-        Keyword::From,
-        Keyword::Arg,
-        Keyword::Workdir,
-        Keyword::Label,
-        Keyword::Expose,
-        Keyword::Cmd,
-        Keyword::User,
-        Keyword::Entrypoint,
-        Keyword::Add,
-        Keyword::Volume,
-        Keyword::Healthcheck,
-        Keyword::Shell,
-        Keyword::Stopsignal,
-        Keyword::Onbuild,
-        Keyword::Maintainer,
-    ];
-
     pub fn from_word(word: &[u8]) -> Keyword {
         // Go lower-cases with Unicode rules (the Kelvin sign becomes `k`), so only ASCII words
         // can take the allocation-free path.
@@ -79,15 +57,32 @@ impl Keyword {
             let Some(&first) = word.first() else {
                 return Keyword::Unknown;
             };
-            let first = first.to_ascii_uppercase();
-            return Keyword::ALL
-                .iter()
-                .copied()
-                .find(|k| {
-                    let name = k.as_str().as_bytes();
-                    name.len() == word.len() && name[0] == first && name.eq_ignore_ascii_case(word)
-                })
-                .unwrap_or(Keyword::Unknown);
+            let candidate = match (first.to_ascii_lowercase(), word.len()) {
+                (b'r', 3) => Keyword::Run,
+                (b'c', 4) => Keyword::Copy,
+                (b'c', 3) => Keyword::Cmd,
+                (b'e', 3) => Keyword::Env,
+                (b'e', 6) => Keyword::Expose,
+                (b'e', 10) => Keyword::Entrypoint,
+                (b'f', 4) => Keyword::From,
+                (b'a', 3) if word[1].eq_ignore_ascii_case(&b'r') => Keyword::Arg,
+                (b'a', 3) => Keyword::Add,
+                (b'w', 7) => Keyword::Workdir,
+                (b'l', 5) => Keyword::Label,
+                (b'u', 4) => Keyword::User,
+                (b'v', 6) => Keyword::Volume,
+                (b'h', 11) => Keyword::Healthcheck,
+                (b's', 5) => Keyword::Shell,
+                (b's', 10) => Keyword::Stopsignal,
+                (b'o', 7) => Keyword::Onbuild,
+                (b'm', 10) => Keyword::Maintainer,
+                _ => return Keyword::Unknown,
+            };
+            return if candidate.as_str().as_bytes().eq_ignore_ascii_case(word) {
+                candidate
+            } else {
+                Keyword::Unknown
+            };
         }
         let lower = String::from_utf8_lossy(word).to_lowercase();
         match lower.as_str() {
@@ -346,25 +341,25 @@ pub struct Dockerfile {
     /// The escape character in effect: `\` or `` ` ``.
     pub escape: u8,
     pub warnings: Vec<Warning>,
-    lines: LineIndex,
+    /// Built on first use: a file without findings never needs positions.
+    lines: std::sync::OnceLock<LineIndex>,
 }
 
 impl Dockerfile {
     /// Parses a Dockerfile with BuildKit's grammar.
     pub fn parse(source: impl Into<Box<[u8]>>) -> Result<Dockerfile, ParseError> {
         let source: Box<[u8]> = source.into();
-        let lines = LineIndex::new(&source);
-        let result = Parser::new(&source, lines.line_count(source.len())).run();
+        let result = Parser::new(&source).run();
         match result {
             Ok((items, escape, warnings)) => Ok(Dockerfile {
                 source,
                 items,
                 escape,
                 warnings,
-                lines,
+                lines: std::sync::OnceLock::new(),
             }),
             Err((message, span)) => Err(ParseError {
-                position: lines.position(&source, span.start),
+                position: LineIndex::new(&source).position(&source, span.start),
                 message,
                 span,
             }),
@@ -381,11 +376,11 @@ impl Dockerfile {
     }
 
     pub fn position(&self, offset: usize) -> Position {
-        self.lines.position(&self.source, offset)
+        self.line_index().position(&self.source, offset)
     }
 
     pub fn line_index(&self) -> &LineIndex {
-        &self.lines
+        self.lines.get_or_init(|| LineIndex::new(&self.source))
     }
 
     pub fn instructions(&self) -> impl Iterator<Item = &Instruction> {
@@ -658,7 +653,7 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn new(src: &'a [u8], line_count: usize) -> Self {
+    fn new(src: &'a [u8]) -> Self {
         Parser {
             src,
             pos: 0,
@@ -666,8 +661,8 @@ impl<'a> Parser<'a> {
             escape: b'\\',
             directives_done: false,
             seen_directives: Vec::new(),
-            // Every item takes at least one line: one allocation, no regrowth copies.
-            items: Vec::with_capacity(line_count + 1),
+            // Roughly one item per 24 bytes of a typical Dockerfile: few regrowth copies.
+            items: Vec::with_capacity(src.len() / 24 + 4),
             warnings: Vec::new(),
             too_long: None,
         }

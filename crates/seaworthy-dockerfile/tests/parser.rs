@@ -464,7 +464,8 @@ fn heredoc_delimiters_follow_buildkit_quoting() {
 
 #[test]
 fn a_directive_after_the_leading_block_is_a_comment_with_a_warning() {
-    let src = "# Copyright notice\n# syntax=docker/dockerfile:1\nFROM x\n# escape=`\nRUN a \\\n b\n";
+    let src =
+        "# Copyright notice\n# syntax=docker/dockerfile:1\nFROM x\n# escape=`\nRUN a \\\n b\n";
     let df = Dockerfile::parse(src.as_bytes().to_vec()).unwrap();
     assert_eq!(df.directives().count(), 0);
     assert_eq!(df.escape, b'\\');
@@ -475,9 +476,11 @@ fn a_directive_after_the_leading_block_is_a_comment_with_a_warning() {
         .map(|w| df.position(w.span.start).line)
         .collect();
     assert_eq!(lines_warned, [2, 4]);
-    assert!(df.warnings[0].message.contains("syntax parser directive has no effect"));
+    assert!(df.warnings[0]
+        .message
+        .contains("syntax parser directive has no effect"));
     // Ordinary comments that merely contain `=` are not mistaken for directives.
-    let df = Dockerfile::parse(b"FROM x\n# see https://x?a=b\n# note = something\n".to_vec())
-        .unwrap();
+    let df =
+        Dockerfile::parse(b"FROM x\n# see https://x?a=b\n# note = something\n".to_vec()).unwrap();
     assert!(df.warnings.is_empty(), "{:?}", df.warnings);
 }

@@ -3,12 +3,54 @@
 
 use std::path::PathBuf;
 
+/// Suffixes that make `Dockerfile.<suffix>` something other than a buildable Dockerfile:
+/// templates rendered into one (docker-library's jq templates, Jinja, ERB, Go templates), editor
+/// and merge leftovers, and source files that merely share the name (`dockerfile.go`).
+const NOT_A_DOCKERFILE: &[&str] = &[
+    "dockerignore",
+    "containerignore",
+    "template",
+    "tmpl",
+    "tpl",
+    "j2",
+    "jinja",
+    "jinja2",
+    "erb",
+    "mustache",
+    "hbs",
+    "in",
+    "orig",
+    "rej",
+    "bak",
+    "swp",
+    "tmp",
+    "md",
+    "txt",
+    "rst",
+    "go",
+    "rs",
+    "py",
+    "js",
+    "ts",
+    "java",
+    "rb",
+    "sh",
+    "ps1",
+    "json",
+    "yaml",
+    "yml",
+    "toml",
+    "lock",
+];
+
 /// Whether a file name is a Dockerfile by the conventions Docker, Podman and editors use:
 /// `Dockerfile`, `Containerfile`, `Dockerfile.*`, `*.Dockerfile`, `*.dockerfile`.
 pub fn is_dockerfile_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".dockerignore") || lower.ends_with(".containerignore") {
-        return false;
+    if let Some((_, ext)) = lower.rsplit_once('.') {
+        if NOT_A_DOCKERFILE.contains(&ext) {
+            return false;
+        }
     }
     lower == "dockerfile"
         || lower == "containerfile"
@@ -62,6 +104,10 @@ mod tests {
         }
         for no in [
             "Dockerfile.dockerignore",
+            "Dockerfile.template",
+            "Dockerfile.j2",
+            "dockerfile.go",
+            "Dockerfile.orig",
             "docker-compose.yml",
             "Dockerfiles",
             "README.md",

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use rayon::prelude::*;
 use seaworthy_dockerfile::expand::Lexer;
-use seaworthy_dockerfile::{dump, Dockerfile, ParseError};
+use seaworthy_dockerfile::{dump, BuildOptions, Dockerfile, Model, ParseError};
 
 /// Tells whether your containers are fit for production.
 #[derive(Parser)]
@@ -38,6 +38,12 @@ struct CheckArgs {
     /// Print nothing but the findings.
     #[arg(short, long)]
     quiet: bool,
+    /// A build argument, NAME=VALUE, as `docker build --build-arg` gives it; repeatable.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE")]
+    build_args: Vec<String>,
+    /// The stage `docker build --target` would build (default: the last one).
+    #[arg(long)]
+    target: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -159,50 +165,31 @@ fn check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let results: Vec<(PathBuf, Result<Dockerfile, String>)> = files
+    let mut options = BuildOptions::default();
+    for kv in &args.build_args {
+        let (k, v) = kv.split_once('=').unwrap_or((kv.as_str(), ""));
+        options.build_args.insert(k.to_string(), v.to_string());
+    }
+    options.target = args.target.clone();
+    // Each file is read, parsed and modelled on its own thread; diagnostics come back as lines
+    // so that output order does not depend on scheduling.
+    let results: Vec<FileReport> = files
         .into_par_iter()
-        .map(|path| {
-            let parsed = match std::fs::read(&path) {
-                Ok(src) => Dockerfile::parse(src).map_err(|e| {
-                    format!(
-                        "{}:{}:{}: error: {}",
-                        path.display(),
-                        e.position.line,
-                        e.position.column,
-                        e.message
-                    )
-                }),
-                Err(e) => Err(format!("{}: error: {e}", path.display())),
-            };
-            (path, parsed)
-        })
+        .map(|path| check_file(path, &options))
         .collect();
     let mut errors = 0;
     let mut stdout = std::io::stdout().lock();
-    for (path, result) in &results {
-        match result {
-            Ok(df) => {
-                for w in &df.warnings {
-                    let p = df.position(w.span.start);
-                    let _ = writeln!(
-                        stdout,
-                        "{}:{}:{}: warning: {}",
-                        path.display(),
-                        p.line,
-                        p.column,
-                        w.message
-                    );
-                }
-            }
-            Err(msg) => {
-                errors += 1;
-                let _ = writeln!(stdout, "{msg}");
-            }
+    for report in &results {
+        if !report.errors.is_empty() {
+            errors += 1;
+        }
+        for line in report.errors.iter().chain(&report.warnings) {
+            let _ = writeln!(stdout, "{line}");
         }
     }
     if !args.quiet {
         eprintln!(
-            "checked {} Dockerfile{}, {} with parse errors",
+            "checked {} Dockerfile{}, {} with errors",
             results.len(),
             if results.len() == 1 { "" } else { "s" },
             errors
@@ -213,4 +200,54 @@ fn check(args: CheckArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+struct FileReport {
+    errors: Vec<String>,
+    warnings: Vec<String>,
+}
+
+fn check_file(path: PathBuf, options: &BuildOptions) -> FileReport {
+    let mut report = FileReport {
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let src = match std::fs::read(&path) {
+        Ok(src) => src,
+        Err(e) => {
+            report
+                .errors
+                .push(format!("{}: error: {e}", path.display()));
+            return report;
+        }
+    };
+    let df = match Dockerfile::parse(src) {
+        Ok(df) => df,
+        Err(e) => {
+            report.errors.push(format!(
+                "{}:{}:{}: error: {}",
+                path.display(),
+                e.position.line,
+                e.position.column,
+                e.message
+            ));
+            return report;
+        }
+    };
+    let at = |offset: usize| {
+        let p = df.position(offset);
+        format!("{}:{}:{}", path.display(), p.line, p.column)
+    };
+    for w in &df.warnings {
+        report
+            .warnings
+            .push(format!("{}: warning: {}", at(w.span.start), w.message));
+    }
+    let model = Model::build(&df, options);
+    for e in &model.errors {
+        report
+            .errors
+            .push(format!("{}: error: {}", at(e.span.start), e.message));
+    }
+    report
 }
