@@ -1,0 +1,172 @@
+//! The command line as users run it: exit codes, messages with file:line:column, discovery.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::str::contains;
+
+fn seaworthy() -> Command {
+    Command::cargo_bin("seaworthy").unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+#[test]
+fn check_walks_a_tree_and_respects_gitignore() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // `ignore` only reads .gitignore inside a git repository.
+    fs::create_dir(root.join(".git")).unwrap();
+    write(root, ".gitignore", "vendor/\n");
+    write(root, "Dockerfile", "FROM alpine:3.20\nUSER 10001\n");
+    write(root, "svc/api.Dockerfile", "FROM alpine:3.20\n");
+    write(root, "svc/Containerfile", "FROM alpine:3.20\n");
+    write(root, "svc/Dockerfile.prod", "FROM alpine:3.20\n");
+    write(root, "svc/Dockerfile.template", "{{ not a dockerfile }}\n");
+    write(root, "vendor/Dockerfile", "NOT A DOCKERFILE\n");
+    let out = seaworthy().arg("check").arg(root).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("checked 4 Dockerfiles, 0 with errors"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn parse_errors_give_file_line_column_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "a/Dockerfile",
+        "FROM alpine\nRUN <<EOF\necho never closed\n",
+    );
+    write(root, "b/Dockerfile", "FROM alpine\n\nENV ONLYKEY\n");
+    write(
+        root,
+        "c/Dockerfile",
+        "FROM alpine\nRUN --mount=type=cache,target=/c --bogus=1 ls\n",
+    );
+    write(root, "d/Dockerfile", "FROM alpine\nFORM x\n");
+    write(root, "e/Dockerfile", "# only a comment\n");
+    write(root, "f/Dockerfile", "# escape=x\nFROM alpine\n");
+    let out = seaworthy().arg("check").arg(root).assert().code(2);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let expect = [
+        ("a/Dockerfile:2:1: error: unterminated heredoc"),
+        ("b/Dockerfile:3:5: error: ENV must have two arguments"),
+        ("c/Dockerfile:2:"),
+        ("unknown flag: --bogus"),
+        ("d/Dockerfile:2:1: error: unknown instruction: FORM"),
+        ("e/Dockerfile:2:1: error: file with no instructions"),
+        ("f/Dockerfile:1:10: error: invalid escape token 'x'"),
+    ];
+    for e in expect {
+        assert!(stdout.contains(e), "missing {e:?} in:\n{stdout}");
+    }
+}
+
+#[test]
+fn warnings_do_not_fail_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Dockerfile", "FROM alpine\nRUN a \\\n\n  b\n");
+    let out = seaworthy().arg("check").arg(dir.path()).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("Dockerfile:2:1: warning: Empty continuation line"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn build_args_resolve_a_base_that_waits_for_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        "ARG BASE\nFROM ${BASE}\nARG X\nFROM $NOPE\n",
+    );
+    let out = seaworthy().arg("check").arg(dir.path()).assert().code(2);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("Dockerfile:4:6: error: base name ($NOPE) should not be blank"));
+    assert!(!stdout.contains("${BASE}"), "{stdout}");
+}
+
+#[test]
+fn debug_dump_prints_buildkit_format_and_rejects_like_buildkit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("Dockerfile");
+    fs::write(
+        &file,
+        "FROM golang:1.22 AS build\nCOPY --from=x a b\nCMD [\"run\"]\nONBUILD RUN make\nBOGUS x\n",
+    )
+    .unwrap();
+    seaworthy()
+        .args(["debug", "dump"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(
+            "(from \"golang:1.22\" \"AS\" \"build\")\n(copy [\"--from=x\"] \"a\" \"b\")\n\
+             (cmd \"run\")\n(onbuild (run \"make\"))\n(bogus \"\")\n",
+        );
+    fs::write(&file, "FROM x\nCMD [\"a\", [\"b\"]]\n").unwrap();
+    seaworthy()
+        .args(["debug", "dump"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "Dockerfile:2:5: error: when using JSON array syntax",
+        ));
+}
+
+#[test]
+fn debug_reprint_is_byte_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("Dockerfile");
+    let text =
+        "\u{feff}# syntax=docker/dockerfile:1\r\nFROM a \\\r\n  # c\r\n  AS b\t\nRUN <<EOF\nx\nEOF";
+    fs::write(&file, text).unwrap();
+    seaworthy()
+        .args(["debug", "reprint"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(text);
+}
+
+#[test]
+fn debug_expand_follows_buildkit() {
+    seaworthy()
+        .args(["debug", "expand", "--env", "V=a b", "--", "${V:-x}/${U:-d}"])
+        .assert()
+        .success()
+        .stdout("a b/d\n");
+    seaworthy()
+        .args([
+            "debug", "expand", "--words", "--env", "V=a b", "--", "$V 'c d'",
+        ])
+        .assert()
+        .success()
+        .stdout("a,b,c d\n");
+    seaworthy()
+        .args(["debug", "expand", "--", "${U:?is required}"])
+        .assert()
+        .code(2)
+        .stderr(contains("U: is required"));
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    seaworthy()
+        .args(["check", "/definitely/not/here"])
+        .assert()
+        .code(2)
+        .stderr(contains("no such file or directory"));
+}
