@@ -1386,51 +1386,33 @@ fn shell_words(
         let mut blank_ok = false;
         while pos < end {
             let (ch, width) = decode_char(t, pos);
-            match quote {
-                None => {
-                    if is_go_space(ch) {
-                        break;
-                    }
-                    if ch == '\'' || ch == '"' {
-                        quote = Some(ch as u8);
-                        blank_ok = true;
-                    }
-                    if t[pos] == escape && width == 1 {
-                        if pos + 1 == end {
-                            dropped.push(line.span(pos, end));
-                            pos += 1;
-                            continue;
-                        }
-                        pos += 1;
-                        let (_, w2) = decode_char(t, pos);
-                        pos += w2;
-                        word_end = pos;
-                        continue;
-                    }
-                    pos += width;
-                    word_end = pos;
-                }
-                Some(q) => {
-                    if t[pos] == q {
-                        quote = None;
-                    }
-                    if t[pos] == escape && q != b'\'' {
-                        if pos + 1 == end {
-                            dropped.push(line.span(pos, end));
-                            quote = None;
-                            pos += 1;
-                            continue;
-                        }
-                        pos += 1;
-                        let (_, w2) = decode_char(t, pos);
-                        pos += w2;
-                        word_end = pos;
-                        continue;
-                    }
-                    pos += width;
-                    word_end = pos;
-                }
+            if quote.is_none() && is_go_space(ch) {
+                break;
             }
+            // The escape character escapes the next character anywhere but inside '...'; a
+            // lone one at the very end is dropped (and closes an open quote).
+            if t[pos] == escape && quote != Some(b'\'') {
+                if pos + 1 == end {
+                    dropped.push(line.span(pos, end));
+                    quote = None;
+                    pos += 1;
+                    continue;
+                }
+                pos += 1;
+                pos += decode_char(t, pos).1;
+                word_end = pos;
+                continue;
+            }
+            match quote {
+                None if ch == '\'' || ch == '"' => {
+                    quote = Some(ch as u8);
+                    blank_ok = true;
+                }
+                Some(q) if t[pos] == q => quote = None,
+                _ => {}
+            }
+            pos += width;
+            word_end = pos;
         }
         if blank_ok || word_end > word_start {
             words.push(Arg {
