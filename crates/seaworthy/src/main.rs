@@ -1,5 +1,6 @@
 //! The `seaworthy` command line: discovery, orchestration and output. No rule logic lives here.
 
+mod debug_model;
 mod discover;
 
 use std::io::Write;
@@ -52,6 +53,16 @@ enum DebugCommand {
     Dump { file: PathBuf },
     /// Print the file back from its syntax tree.
     Reprint { file: PathBuf },
+    /// Print the resolved model: stages, bases, USER/WORKDIR/SHELL in effect, RUN commands.
+    Model {
+        file: PathBuf,
+        /// A build argument, NAME=VALUE; repeatable.
+        #[arg(long = "build-arg", value_name = "NAME=VALUE")]
+        build_args: Vec<String>,
+        /// The target stage (default: the last one).
+        #[arg(long)]
+        target: Option<String>,
+    },
     /// Expand WORD as BuildKit does (ENV, ARG, COPY, ... arguments).
     Expand {
         /// A variable, K=V; repeatable.
@@ -96,6 +107,22 @@ fn debug(cmd: DebugCommand) -> ExitCode {
     match cmd {
         DebugCommand::Dump { file } => with_parsed(&file, |df| dump::dump(df).into_bytes()),
         DebugCommand::Reprint { file } => with_parsed(&file, Dockerfile::reprint),
+        DebugCommand::Model {
+            file,
+            build_args,
+            target,
+        } => {
+            let options = build_options(&build_args, target);
+            with_parsed(&file, |df| {
+                let model = Model::build(df, &options);
+                let mut text = debug_model::render(df, &model);
+                for e in &model.errors {
+                    let p = df.position(e.span.start);
+                    text.push_str(&format!("error at {p}: {}\n", e.message));
+                }
+                text.into_bytes()
+            })
+        }
         DebugCommand::Expand {
             env,
             words,
@@ -165,12 +192,7 @@ fn check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut options = BuildOptions::default();
-    for kv in &args.build_args {
-        let (k, v) = kv.split_once('=').unwrap_or((kv.as_str(), ""));
-        options.build_args.insert(k.to_string(), v.to_string());
-    }
-    options.target = args.target.clone();
+    let options = build_options(&args.build_args, args.target.clone());
     // Each file is read, parsed and modelled on its own thread; diagnostics come back as lines
     // so that output order does not depend on scheduling.
     let results: Vec<FileReport> = files
@@ -250,4 +272,14 @@ fn check_file(path: PathBuf, options: &BuildOptions) -> FileReport {
             .push(format!("{}: error: {}", at(e.span.start), e.message));
     }
     report
+}
+
+fn build_options(build_args: &[String], target: Option<String>) -> BuildOptions {
+    let mut options = BuildOptions::default();
+    for kv in build_args {
+        let (k, v) = kv.split_once('=').unwrap_or((kv.as_str(), ""));
+        options.build_args.insert(k.to_string(), v.to_string());
+    }
+    options.target = target;
+    options
 }

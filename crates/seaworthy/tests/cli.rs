@@ -170,3 +170,54 @@ fn a_missing_path_is_a_usage_error() {
         .code(2)
         .stderr(contains("no such file or directory"));
 }
+
+#[test]
+fn debug_model_shows_stages_effective_state_and_run_commands_with_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("Dockerfile");
+    fs::write(
+        &file,
+        "ARG GO=1.22\n\
+         FROM golang:${GO} AS build\n\
+         WORKDIR /src\n\
+         RUN go mod download \\\n    # fetched once\n    && sudo go build -o /app .\n\
+         FROM gcr.io/distroless/static\n\
+         COPY --from=build /app /app\n\
+         USER 65532\n\
+         RUN <<EOF\nset -e\nchmod 777 /tmp\nEOF\n\
+         SHELL [\"pwsh\", \"-c\"]\n\
+         RUN Get-ChildItem\n",
+    )
+    .unwrap();
+    let out = seaworthy()
+        .args(["debug", "model"])
+        .arg(&file)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    for want in [
+        "global ARG GO = 1.22",
+        "stage 0 build at 2:1: FROM docker.io/library/golang:1.22",
+        "stage 1 stage-1 at 7:1: FROM gcr.io/distroless/static:latest  [target]",
+        "      6:8 sudo go build -o /app .",
+        "  4:1 RUN user=(base image) workdir=/src shell=/bin/sh -c",
+        "      4:5 go mod download",
+        "      6:13 go build -o /app .  (under sudo)",
+        "      from stage 0",
+        "  10:1 RUN user=65532",
+        "      12:1 chmod 777 /tmp",
+        "(not analysed: PowerShell)",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    let out = seaworthy()
+        .args(["debug", "model", "--build-arg", "GO=1.23"])
+        .arg(&file)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("FROM docker.io/library/golang:1.23"),
+        "{text}"
+    );
+}
