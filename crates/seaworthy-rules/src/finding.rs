@@ -1,0 +1,155 @@
+//! What a rule reports, and what a rule is.
+
+use std::fmt;
+
+use seaworthy_dockerfile::Span;
+
+/// How bad a finding is. Ordered: `Error > Warning > Info > Style`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Style,
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Style => "style",
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.to_ascii_lowercase().as_str() {
+            "style" => Some(Severity::Style),
+            "info" => Some(Severity::Info),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a rule is about, so users can select and reason in groups rather than in ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// Who the container runs as.
+    Identity,
+    /// Which image, pinned how, from where.
+    Supply,
+    /// Secrets in build arguments, environment, layers or the build context.
+    Secrets,
+    /// Healthchecks, signals, PID 1.
+    Runtime,
+    /// Image size and layer hygiene: package caches, toolchains, cleanup.
+    Hygiene,
+    /// Mistakes that make the build wrong or fragile regardless of production practice.
+    Correctness,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Identity => "identity",
+            Category::Supply => "supply-chain",
+            Category::Secrets => "secrets",
+            Category::Runtime => "runtime",
+            Category::Hygiene => "hygiene",
+            Category::Correctness => "correctness",
+        }
+    }
+}
+
+/// Everything about a rule that is not its check: the documentation is part of it, so that
+/// `seaworthy rule ID` and the generated docs cannot drift from the code.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable id, `SW` and four digits: `SW1xxx` Dockerfile rules.
+    pub id: &'static str,
+    /// kebab-case, says what is wrong: `last-user-root`.
+    pub name: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    /// The row of PRACTICES.md this rule serves (0 for correctness rules outside the table).
+    pub practice: u8,
+    /// The same concern's ids in other tools: hadolint `DL3002`, BuildKit `JSONArgsRecommended`,
+    /// trivy `DS-0002`, checkov `CKV_DOCKER_3`.
+    pub aliases: &'static [&'static str],
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// Why it matters in production.
+    pub why: &'static str,
+    /// A Dockerfile that triggers the rule.
+    pub bad: &'static str,
+    /// The same Dockerfile, fixed.
+    pub good: &'static str,
+}
+
+/// A byte-range replacement on the original text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// A repair: edits that together fix the finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<Edit>,
+    /// `false` when applying it may change what the user meant (`--unsafe-fixes`).
+    pub safe: bool,
+}
+
+/// Another place that explains the finding (the stage's FROM, the earlier USER, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    pub related: Vec<Related>,
+    pub fix: Option<Fix>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static RuleMeta, span: Span, message: impl Into<String>) -> Finding {
+        Finding {
+            rule,
+            severity: rule.severity,
+            message: message.into(),
+            span,
+            related: Vec::new(),
+            fix: None,
+        }
+    }
+
+    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Finding {
+        self.related.push(Related {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Finding {
+        self.fix = Some(fix);
+        self
+    }
+}

@@ -1,0 +1,81 @@
+//! Dockerfile rules: each reads the parsed file and its resolved model.
+//!
+//! To add a rule: create `<rule_name>.rs` beside this file (copy the shape of an existing one:
+//! metadata with documentation, the check, `#[cfg(test)]` failing and passing snippets), then
+//! list it in `dockerfile_rules!` below under its category.
+
+use seaworthy_dockerfile::{Dockerfile, Model, Stage};
+
+use crate::{Finding, RuleMeta};
+
+/// What a Dockerfile rule can read.
+pub struct DockerfileContext<'a> {
+    pub file: &'a Dockerfile,
+    pub model: &'a Model<'a>,
+}
+
+impl<'a> DockerfileContext<'a> {
+    /// The stage the build produces: `--target`, or the last stage.
+    pub fn final_stage(&self) -> Option<&'a Stage<'a>> {
+        self.model.target_stage()
+    }
+
+    /// The stages whose results end up in the final image's build: the final stage and the
+    /// stages it is built FROM. Build stages that only feed `COPY --from` do not ship their
+    /// runtime settings (USER, HEALTHCHECK, CMD) and are not held to runtime rules.
+    pub fn runtime_chain(&self) -> Vec<&'a Stage<'a>> {
+        let mut chain = Vec::new();
+        let mut next = self.final_stage();
+        while let Some(stage) = next {
+            chain.push(stage);
+            next = match stage.base {
+                seaworthy_dockerfile::BaseImage::Stage(i) => self.model.stages.get(i),
+                _ => None,
+            };
+        }
+        chain
+    }
+}
+
+/// A rule over one Dockerfile.
+pub trait DockerfileRule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>);
+}
+
+macro_rules! dockerfile_rules {
+    ($($module:ident::$rule:ident),* $(,)?) => {
+        $(mod $module;)*
+
+        /// Every Dockerfile rule.
+        pub fn all() -> &'static [&'static dyn DockerfileRule] {
+            &[$(&$module::$rule),*]
+        }
+    };
+}
+
+dockerfile_rules! {
+    // identity
+    last_user_root::LastUserRoot,
+    // supply-chain
+    // runtime
+    // secrets
+    // hygiene
+    // correctness
+}
+
+/// Runs every Dockerfile rule; findings come back in source order.
+pub fn check_dockerfile(file: &Dockerfile, model: &Model<'_>) -> Vec<Finding> {
+    let cx = DockerfileContext { file, model };
+    let mut out = Vec::new();
+    for rule in all() {
+        rule.check(&cx, &mut out);
+    }
+    out.sort_by(|a, b| {
+        a.span
+            .start
+            .cmp(&b.span.start)
+            .then(a.rule.id.cmp(b.rule.id))
+    });
+    out
+}

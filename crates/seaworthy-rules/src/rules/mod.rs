@@ -1,0 +1,3 @@
+//! Rules, one directory per target.
+
+pub mod dockerfile;

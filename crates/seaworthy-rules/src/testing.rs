@@ -1,0 +1,56 @@
+//! Test helpers: run one rule on a Dockerfile snippet.
+
+use seaworthy_dockerfile::{BuildOptions, Dockerfile, Model};
+
+use crate::rules::dockerfile::{DockerfileContext, DockerfileRule};
+
+/// The findings of `rule` on `src`, as (1-based line, message).
+pub fn findings(rule: &dyn DockerfileRule, src: &str) -> Vec<(usize, String)> {
+    let file = Dockerfile::parse(src.as_bytes().to_vec())
+        .unwrap_or_else(|e| panic!("snippet does not parse: {e}\n{src}"));
+    let model = Model::build(&file, &BuildOptions::default());
+    assert!(
+        model.errors.is_empty(),
+        "snippet has errors: {:?}",
+        model.errors
+    );
+    let cx = DockerfileContext {
+        file: &file,
+        model: &model,
+    };
+    let mut out = Vec::new();
+    rule.check(&cx, &mut out);
+    out.iter()
+        .map(|f| {
+            assert!(f.span.end <= src.len(), "span out of bounds");
+            (file.position(f.span.start).line, f.message.clone())
+        })
+        .collect()
+}
+
+/// Asserts the rule fires on every line listed, and only there.
+pub fn assert_fires(rule: &dyn DockerfileRule, src: &str, lines: &[usize]) {
+    let got: Vec<usize> = findings(rule, src).into_iter().map(|(l, _)| l).collect();
+    assert_eq!(got, lines, "{} on:\n{src}", rule.meta().id);
+}
+
+/// Asserts the rule stays silent.
+pub fn assert_clean(rule: &dyn DockerfileRule, src: &str) {
+    let got = findings(rule, src);
+    assert!(
+        got.is_empty(),
+        "{} fired {got:?} on:\n{src}",
+        rule.meta().id
+    );
+}
+
+/// Every rule's documented bad example triggers it and its good example does not.
+pub fn assert_documented_examples(rule: &dyn DockerfileRule) {
+    let m = rule.meta();
+    assert!(
+        !findings(rule, m.bad).is_empty(),
+        "{}: the bad example does not trigger the rule",
+        m.id
+    );
+    assert_clean(rule, m.good);
+}
