@@ -3,14 +3,16 @@
 mod debug_model;
 mod discover;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args as ClapArgs, Parser, Subcommand};
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 use seaworthy_dockerfile::expand::Lexer;
 use seaworthy_dockerfile::{dump, BuildOptions, Dockerfile, Model, ParseError};
+use seaworthy_report::FileReport as ReportInput;
+use seaworthy_rules::{Finding, Severity};
 
 /// Tells whether your containers are fit for production.
 #[derive(Parser)]
@@ -24,9 +26,23 @@ struct Cli {
 enum Command {
     /// Check Dockerfiles under PATH (default: the current directory).
     Check(CheckArgs),
+    /// Explain one rule, by id (SW1001), name (last-user-root) or alias (DL3002).
+    Rule { key: String },
+    /// List every rule.
+    Rules,
     /// Developer tools: the parser's view of a file, word expansion.
     #[command(subcommand)]
     Debug(DebugCommand),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Code frames with the span underlined.
+    Human,
+    /// One line per finding: file:line:col: severity[ID] message.
+    Concise,
+    /// A JSON array of findings.
+    Json,
 }
 
 #[derive(ClapArgs)]
@@ -45,6 +61,20 @@ struct CheckArgs {
     /// The stage `docker build --target` would build (default: the last one).
     #[arg(long)]
     target: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Exit 1 when a finding is at least this severe: error, warning, info or style.
+    #[arg(long, default_value = "info", value_parser = parse_severity)]
+    fail_on: Severity,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, default_value = "auto")]
+    color: String,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s)
+        .ok_or_else(|| format!("unknown severity {s:?}: use error, warning, info or style"))
 }
 
 #[derive(Subcommand)]
@@ -82,6 +112,29 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Rule { key } => match seaworthy_rules::find_rule(&key) {
+            Some(m) => {
+                print!("{}", rule_doc(m));
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("error: no rule {key:?}; `seaworthy rules` lists them");
+                ExitCode::from(2)
+            }
+        },
+        Command::Rules => {
+            for m in seaworthy_rules::catalogue() {
+                println!(
+                    "{}  {:<34} {:<8} {:<12} {}",
+                    m.id,
+                    m.name,
+                    m.severity,
+                    m.category.as_str(),
+                    m.aliases.join(",")
+                );
+            }
+            ExitCode::SUCCESS
+        }
         Command::Debug(cmd) => debug(cmd),
     }
 }
@@ -209,28 +262,68 @@ fn check(args: CheckArgs) -> ExitCode {
             let _ = writeln!(stdout, "{line}");
         }
     }
+    let shown: Vec<String> = results
+        .iter()
+        .map(|r| r.path.display().to_string())
+        .collect();
+    let inputs: Vec<ReportInput<'_>> = results
+        .iter()
+        .zip(&shown)
+        .filter_map(|(r, path)| {
+            r.file.as_ref().map(|file| ReportInput {
+                path,
+                file,
+                findings: &r.findings,
+            })
+        })
+        .collect();
+    let color = match args.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let _ = match args.format {
+        Format::Human => seaworthy_report::human(&mut stdout, &inputs, color),
+        Format::Concise => seaworthy_report::concise(&mut stdout, &inputs),
+        Format::Json => seaworthy_report::json(&mut stdout, &inputs),
+    };
+    let findings: usize = results.iter().map(|r| r.findings.len()).sum();
+    let failing = results
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| f.severity >= args.fail_on);
     if !args.quiet {
         eprintln!(
-            "checked {} Dockerfile{}, {} with errors",
+            "checked {} Dockerfile{}, {} with errors, {findings} finding{}",
             results.len(),
             if results.len() == 1 { "" } else { "s" },
-            errors
+            errors,
+            if findings == 1 { "" } else { "s" },
         );
     }
     if errors > 0 {
         ExitCode::from(2)
+    } else if failing {
+        ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
 }
 
 struct FileReport {
+    path: PathBuf,
+    /// Set when the file parsed.
+    file: Option<Dockerfile>,
+    findings: Vec<Finding>,
     errors: Vec<String>,
     warnings: Vec<String>,
 }
 
 fn check_file(path: PathBuf, options: &BuildOptions) -> FileReport {
     let mut report = FileReport {
+        path: path.clone(),
+        file: None,
+        findings: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
     };
@@ -271,7 +364,39 @@ fn check_file(path: PathBuf, options: &BuildOptions) -> FileReport {
             .errors
             .push(format!("{}: error: {}", at(e.span.start), e.message));
     }
+    // A file BuildKit would refuse is reported as such, not linted on a guess.
+    if model.errors.is_empty() {
+        report.findings = seaworthy_rules::check_dockerfile(&df, &model);
+    }
+    drop(model);
+    report.file = Some(df);
     report
+}
+
+/// A rule's documentation as `seaworthy rule` prints it.
+fn rule_doc(m: &seaworthy_rules::RuleMeta) -> String {
+    let aliases = if m.aliases.is_empty() {
+        String::new()
+    } else {
+        format!("Also known as: {}\n", m.aliases.join(", "))
+    };
+    format!(
+        "{} {} ({}, {})\n{}\n\n{}\n\n{}Practice: {}\n\nExample:\n{}\nUse instead:\n{}",
+        m.id,
+        m.name,
+        m.severity,
+        m.category.as_str(),
+        m.summary,
+        m.why,
+        aliases,
+        m.practice,
+        indent(m.bad),
+        indent(m.good)
+    )
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}\n")).collect()
 }
 
 fn build_options(build_args: &[String], target: Option<String>) -> BuildOptions {

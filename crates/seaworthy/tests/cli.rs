@@ -4,6 +4,7 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
+use predicates::prelude::*;
 use predicates::str::contains;
 
 fn seaworthy() -> Command {
@@ -24,9 +25,13 @@ fn check_walks_a_tree_and_respects_gitignore() {
     fs::create_dir(root.join(".git")).unwrap();
     write(root, ".gitignore", "vendor/\n");
     write(root, "Dockerfile", "FROM alpine:3.20\nUSER 10001\n");
-    write(root, "svc/api.Dockerfile", "FROM alpine:3.20\n");
-    write(root, "svc/Containerfile", "FROM alpine:3.20\n");
-    write(root, "svc/Dockerfile.prod", "FROM alpine:3.20\n");
+    write(root, "svc/api.Dockerfile", "FROM alpine:3.20\nUSER 10001\n");
+    write(root, "svc/Containerfile", "FROM alpine:3.20\nUSER 10001\n");
+    write(
+        root,
+        "svc/Dockerfile.prod",
+        "FROM alpine:3.20\nUSER 10001\n",
+    );
     write(root, "svc/Dockerfile.template", "{{ not a dockerfile }}\n");
     write(root, "vendor/Dockerfile", "NOT A DOCKERFILE\n");
     let out = seaworthy().arg("check").arg(root).assert().success();
@@ -35,6 +40,8 @@ fn check_walks_a_tree_and_respects_gitignore() {
         stderr.contains("checked 4 Dockerfiles, 0 with errors"),
         "{stderr}"
     );
+    // The ignored and template files were not read: nothing else was reported.
+    assert!(out.get_output().stdout.is_empty());
 }
 
 #[test]
@@ -74,7 +81,11 @@ fn parse_errors_give_file_line_column_and_exit_2() {
 #[test]
 fn warnings_do_not_fail_the_check() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "Dockerfile", "FROM alpine\nRUN a \\\n\n  b\n");
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM alpine\nRUN a \\\n\n  b\nUSER 1000\n",
+    );
     let out = seaworthy().arg("check").arg(dir.path()).assert().success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(
@@ -220,4 +231,53 @@ fn debug_model_shows_stages_effective_state_and_run_commands_with_positions() {
         text.contains("FROM docker.io/library/golang:1.23"),
         "{text}"
     );
+}
+
+#[test]
+fn findings_exit_1_unless_below_the_threshold_and_every_format_reports_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Dockerfile", "FROM alpine:3.20\nRUN id\n");
+    let out = seaworthy()
+        .args(["check", "--color", "never"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("warning[SW1001]"), "{text}");
+    assert!(text.contains("Dockerfile:1:1"), "{text}");
+    // Below the threshold: reported, but the check passes.
+    seaworthy()
+        .args(["check", "--fail-on", "error", "--format", "concise"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(contains("Dockerfile:1:1: warning[SW1001]"));
+    let out = seaworthy()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v[0]["rule"], "SW1001");
+    assert_eq!(v[0]["line"], 1);
+    seaworthy()
+        .args(["check", "--fail-on", "loud"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn rule_and_rules_explain_the_catalogue() {
+    seaworthy()
+        .args(["rule", "dl3002"])
+        .assert()
+        .success()
+        .stdout(contains("SW1001 last-user-root").and(contains("Use instead:")));
+    seaworthy()
+        .args(["rules"])
+        .assert()
+        .success()
+        .stdout(contains("SW1001  last-user-root"));
+    seaworthy().args(["rule", "nope"]).assert().code(2);
 }

@@ -1,0 +1,227 @@
+//! Output formats for findings. Rules know nothing of these; the CLI picks one.
+
+use std::io::{self, Write};
+
+use annotate_snippets::{Level, Renderer, Snippet};
+use seaworthy_dockerfile::Dockerfile;
+use seaworthy_rules::{Finding, Severity};
+
+/// The findings of one checked file.
+pub struct FileReport<'a> {
+    /// The path as the user should see it.
+    pub path: &'a str,
+    pub file: &'a Dockerfile,
+    pub findings: &'a [Finding],
+}
+
+fn level(severity: Severity) -> Level {
+    match severity {
+        Severity::Error => Level::Error,
+        Severity::Warning => Level::Warning,
+        Severity::Info => Level::Info,
+        Severity::Style => Level::Note,
+    }
+}
+
+/// `file:line:col`, the rule, the message, and the source lines with the span underlined.
+pub fn human(out: &mut dyn Write, reports: &[FileReport<'_>], color: bool) -> io::Result<()> {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    for report in reports {
+        // Code frames need UTF-8 offsets; a file with invalid UTF-8 gets the one-line form.
+        let text = std::str::from_utf8(report.file.source()).ok();
+        for f in report.findings {
+            let p = report.file.position(f.span.start);
+            let title = format!("{} ({})", f.message, f.rule.name);
+            match text {
+                Some(text) => {
+                    // The renderer appends the primary span's line and column to the origin.
+                    let origin = report.path;
+                    let mut snippet = Snippet::source(text)
+                        .origin(origin)
+                        .fold(true)
+                        .annotation(level(f.severity).span(clamp(text, f.span.range())));
+                    for r in &f.related {
+                        snippet = snippet.annotation(
+                            Level::Help
+                                .span(clamp(text, r.span.range()))
+                                .label(&r.message),
+                        );
+                    }
+                    let message = level(f.severity)
+                        .title(&title)
+                        .id(f.rule.id)
+                        .snippet(snippet);
+                    writeln!(out, "{}\n", renderer.render(message))?;
+                }
+                None => writeln!(
+                    out,
+                    "{}:{}:{}: {}[{}]: {title}",
+                    report.path, p.line, p.column, f.severity, f.rule.id
+                )?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One line per finding: `file:line:col: severity[ID] message (name)`, for grep and editors.
+pub fn concise(out: &mut dyn Write, reports: &[FileReport<'_>]) -> io::Result<()> {
+    for report in reports {
+        for f in report.findings {
+            let p = report.file.position(f.span.start);
+            writeln!(
+                out,
+                "{}:{}:{}: {}[{}] {} ({})",
+                report.path, p.line, p.column, f.severity, f.rule.id, f.message, f.rule.name
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A JSON array of findings with positions, the rule's name, category and aliases.
+pub fn json(out: &mut dyn Write, reports: &[FileReport<'_>]) -> io::Result<()> {
+    let mut items = Vec::new();
+    for report in reports {
+        for f in report.findings {
+            let start = report.file.position(f.span.start);
+            let end = report.file.position(f.span.end);
+            let related: Vec<_> = f
+                .related
+                .iter()
+                .map(|r| {
+                    let p = report.file.position(r.span.start);
+                    serde_json::json!({"line": p.line, "column": p.column, "message": r.message})
+                })
+                .collect();
+            items.push(serde_json::json!({
+                "file": report.path,
+                "line": start.line,
+                "column": start.column,
+                "end_line": end.line,
+                "end_column": end.column,
+                "rule": f.rule.id,
+                "name": f.rule.name,
+                "severity": f.severity.as_str(),
+                "category": f.rule.category.as_str(),
+                "aliases": f.rule.aliases,
+                "message": f.message,
+                "related": related,
+                "fixable": f.fix.is_some(),
+            }));
+        }
+    }
+    serde_json::to_writer_pretty(&mut *out, &items)?;
+    writeln!(out)
+}
+
+/// Moves a byte range onto character boundaries of `text`.
+fn clamp(text: &str, r: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let mut s = r.start.min(text.len());
+    while !text.is_char_boundary(s) {
+        s -= 1;
+    }
+    let mut e = r.end.clamp(s, text.len());
+    while !text.is_char_boundary(e) {
+        e += 1;
+    }
+    s..e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seaworthy_dockerfile::{BuildOptions, Model};
+
+    fn findings_for(src: &str) -> (Dockerfile, Vec<Finding>) {
+        let df = Dockerfile::parse(src.as_bytes().to_vec()).unwrap();
+        let findings = {
+            let model = Model::build(&df, &BuildOptions::default());
+            seaworthy_rules::check_dockerfile(&df, &model)
+        };
+        (df, findings)
+    }
+
+    #[test]
+    fn human_output_underlines_the_span_with_file_line_column() {
+        let (df, findings) = findings_for("FROM alpine:3.20\nRUN id\n");
+        assert!(!findings.is_empty());
+        let mut out = Vec::new();
+        human(
+            &mut out,
+            &[FileReport {
+                path: "svc/Dockerfile",
+                file: &df,
+                findings: &findings,
+            }],
+            false,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("warning[SW1001]"), "{text}");
+        assert!(text.contains("svc/Dockerfile:1:1"), "{text}");
+        assert!(text.contains("1 | FROM alpine:3.20"), "{text}");
+        // The keyword is underlined (annotate-snippets draws warnings with dashes).
+        assert!(text.contains("  | ----\n"), "{text}");
+    }
+
+    #[test]
+    fn json_output_carries_positions_and_aliases() {
+        let (df, findings) = findings_for("FROM alpine:3.20\nUSER root\n");
+        let mut out = Vec::new();
+        json(
+            &mut out,
+            &[FileReport {
+                path: "Dockerfile",
+                file: &df,
+                findings: &findings,
+            }],
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let f = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "SW1001")
+            .unwrap();
+        assert_eq!(
+            (f["line"].as_u64(), f["column"].as_u64()),
+            (Some(2), Some(1))
+        );
+        assert!(f["aliases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "DL3002"));
+    }
+
+    #[test]
+    fn invalid_utf8_falls_back_to_one_line() {
+        let mut src = b"FROM alpine:3.20\n# \xff\nRUN id\n".to_vec();
+        src.push(b'\n');
+        let df = Dockerfile::parse(src).unwrap();
+        let model = Model::build(&df, &BuildOptions::default());
+        let findings = seaworthy_rules::check_dockerfile(&df, &model);
+        let mut out = Vec::new();
+        human(
+            &mut out,
+            &[FileReport {
+                path: "Dockerfile",
+                file: &df,
+                findings: &findings,
+            }],
+            false,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with("Dockerfile:1:1: warning[SW1001]"),
+            "{text}"
+        );
+    }
+}
