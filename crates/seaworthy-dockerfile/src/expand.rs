@@ -266,7 +266,18 @@ impl Fields {
 }
 
 /// One expansion in progress: the input, the read position and what has been collected.
+/// The most one word may expand to. BuildKit has no bound, and nested `${V//p/r}` grows
+/// exponentially with nesting depth; no real Dockerfile comes near this, while a hostile one
+/// must not take all memory.
+pub const MAX_EXPANSION: usize = 1 << 20;
+
+fn too_large() -> String {
+    format!("expansion exceeds {MAX_EXPANSION} bytes")
+}
+
 struct Expander<'a> {
+    /// Bytes produced by variable expansions so far (all nesting levels).
+    produced: usize,
     lexer: Lexer,
     escape_byte: Option<u8>,
     src: &'a str,
@@ -286,6 +297,7 @@ impl<'a> Expander<'a> {
             0
         };
         Self {
+            produced: 0,
             lexer,
             escape_byte: lexer.escape_byte(),
             src,
@@ -358,6 +370,10 @@ impl<'a> Expander<'a> {
             match ch {
                 '$' => {
                     let value = self.process_dollar()?;
+                    self.produced += value.len();
+                    if self.produced > MAX_EXPANSION {
+                        return Err(too_large());
+                    }
                     match &mut out {
                         Out::Text(text) => text.push_str(&value),
                         Out::Fields => self.fields.add_expanded(&value),
@@ -693,7 +709,10 @@ impl<'a> Expander<'a> {
             .map_err(|detail| invalid_pattern(&pattern, &detail))?;
         let value = value.unwrap_or("");
         if replace_all {
-            return Ok(Cow::Owned(compiled.replace_all(value, &replacement)));
+            return compiled
+                .replace_all(value, &replacement, MAX_EXPANSION)
+                .map(Cow::Owned)
+                .ok_or_else(too_large);
         }
         Ok(match compiled.matcher(value).find_from(0) {
             Some((from, to)) => {
@@ -849,7 +868,8 @@ impl ShellPattern {
 
     /// Go's `Regexp.ReplaceAllString`: an empty match right after a match is not replaced,
     /// and `$0` / `${0}` in the replacement stand for the match (other `$names` for nothing).
-    fn replace_all(&self, value: &str, replacement: &str) -> String {
+    /// `None` when the result would exceed `limit` bytes.
+    fn replace_all(&self, value: &str, replacement: &str, limit: usize) -> Option<String> {
         let mut matcher = self.matcher(value);
         let mut out = String::with_capacity(value.len());
         let mut last_end = 0;
@@ -861,6 +881,9 @@ impl ShellPattern {
             out.push_str(&value[last_end..from]);
             if to > last_end || from == 0 {
                 expand_template(&mut out, replacement, &value[from..to]);
+                if out.len() > limit {
+                    return None;
+                }
             }
             last_end = to;
             let width = value[search..].chars().next().map_or(0, char::len_utf8);
@@ -873,7 +896,7 @@ impl ShellPattern {
             };
         }
         out.push_str(&value[last_end..]);
-        out
+        (out.len() <= limit).then_some(out)
     }
 }
 
@@ -1591,6 +1614,32 @@ mod tests {
         assert!(
             message.starts_with(r#"failed to process "'\n": "#),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn nested_replacements_cannot_exhaust_memory() {
+        // Each level triples the length: 3^25 bytes if nothing stopped it.
+        let env = vec![("A".to_owned(), "a b".to_owned())];
+        let mut word = "x".to_owned();
+        for _ in 0..25 {
+            word = format!("${{A//?/{word}}}");
+        }
+        let err = Lexer::new('\\').process_word(&word, &env).unwrap_err();
+        assert!(err.message.contains("expansion exceeds"), "{}", err.message);
+        // Many references to a large value are bounded too.
+        let big = vec![("B".to_owned(), "b".repeat(MAX_EXPANSION / 4))];
+        let err = Lexer::new('\\')
+            .process_word("$B$B$B$B$B", &big)
+            .unwrap_err();
+        assert!(err.message.contains("expansion exceeds"));
+        // Ordinary words are untouched.
+        assert_eq!(
+            Lexer::new('\\')
+                .process_word("${A//?/-}", &env)
+                .unwrap()
+                .value,
+            "---"
         );
     }
 
