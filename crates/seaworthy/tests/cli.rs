@@ -84,7 +84,7 @@ fn warnings_do_not_fail_the_check() {
     write(
         dir.path(),
         "Dockerfile",
-        "FROM alpine\nRUN a \\\n\n  b\nUSER 1000\n",
+        "FROM alpine:3.20.3\nRUN a \\\n\n  b\nUSER 1000\n",
     );
     let out = seaworthy().arg("check").arg(dir.path()).assert().success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();

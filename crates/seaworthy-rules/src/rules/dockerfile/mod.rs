@@ -58,10 +58,44 @@ dockerfile_rules! {
     // identity
     last_user_root::LastUserRoot,
     // supply-chain
+    base_image_unpinned::BaseImageUnpinned,
+    base_image_tag_coarse::BaseImageTagCoarse,
+    curl_pipe_shell::CurlPipeShell,
+    pipe_without_pipefail::PipeWithoutPipefail,
     // runtime
+    shell_form_cmd::ShellFormCmd,
+    healthcheck_missing::HealthcheckMissing,
+    healthcheck_no_op::HealthcheckNoOp,
+    healthcheck_without_start_period::HealthcheckWithoutStartPeriod,
+    ssh_port_exposed::SshPortExposed,
     // secrets
+    secret_in_arg_or_env::SecretInArgOrEnv,
+    secret_file_copied::SecretFileCopied,
     // hygiene
+    install_without_yes::InstallWithoutYes,
+    apt_install_recommends::AptInstallRecommends,
+    apt_lists_not_removed::AptListsNotRemoved,
+    apt_instead_of_apt_get::AptInsteadOfAptGet,
+    pip_cache_kept::PipCacheKept,
+    apk_cache_kept::ApkCacheKept,
+    rpm_cache_not_cleaned::RpmCacheNotCleaned,
+    cleanup_in_later_layer::CleanupInLaterLayer,
+    sudo_in_run::SudoInRun,
+    cd_instead_of_workdir::CdInsteadOfWorkdir,
+    chmod_world_writable::ChmodWorldWritable,
+    curl_and_wget::CurlAndWget,
     // correctness
+    repeated_cmd_entrypoint_healthcheck::RepeatedCmdEntrypointHealthcheck,
+    maintainer_deprecated::MaintainerDeprecated,
+    add_instead_of_copy::AddInsteadOfCopy,
+    add_url_without_checksum::AddUrlWithoutChecksum,
+    duplicate_stage_name::DuplicateStageName,
+    stage_name_casing::StageNameCasing,
+    from_as_casing::FromAsCasing,
+    reserved_stage_name::ReservedStageName,
+    workdir_relative::WorkdirRelative,
+    copy_dest_not_directory::CopyDestNotDirectory,
+    legacy_key_value_format::LegacyKeyValueFormat,
 }
 
 /// Runs every Dockerfile rule; findings come back in source order.

@@ -1,0 +1,148 @@
+use seaworthy_dockerfile::model::MountType;
+
+use super::install_without_yes::subcommand;
+use super::{DockerfileContext, DockerfileRule};
+use crate::{Category, Finding, RuleMeta, Severity};
+
+/// `apk add` without `--no-cache` in a stage that ships: the package index apk downloaded
+/// stays in `/var/cache/apk`, inside the layer.
+pub struct ApkCacheKept;
+
+static META: RuleMeta = RuleMeta {
+    id: "SW1405",
+    name: "apk-cache-kept",
+    severity: Severity::Info,
+    category: Category::Hygiene,
+    practice: 10,
+    aliases: &["DL3019", "DS-0025", "DS025", "AVD-DS-0025"],
+    summary: "`apk add` without `--no-cache` keeps the package index in the layer.",
+    why: "`apk update` and `apk add --update` store the repository index under /var/cache/apk, \
+          a few megabytes that the running container never reads. `apk add --no-cache` \
+          fetches the index into memory and keeps nothing; a BuildKit cache mount on \
+          /var/cache/apk or /etc/apk/cache keeps it between builds and out of the image, and \
+          `rm -rf /var/cache/apk/*` in the same RUN also works. Only the stages the final \
+          image is built from are checked.",
+    bad: "FROM alpine:3.20.3\nRUN apk update && apk add curl\n",
+    good: "FROM alpine:3.20.3\nRUN apk add --no-cache curl\n",
+};
+
+impl DockerfileRule for ApkCacheKept {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
+        for stage in cx.runtime_chain() {
+            for step in &stage.steps {
+                let Some(run) = &step.run else { continue };
+                let Some(script) = run.script() else { continue };
+                let mounted = step.mounts.iter().any(|m| {
+                    matches!(m.kind, MountType::Cache | MountType::Tmpfs)
+                        && m.target.as_deref().is_some_and(is_apk_cache)
+                });
+                let removed = script.commands.iter().any(|c| {
+                    c.name_str() == Some("rm") && c.arg_values().flatten().any(is_apk_cache)
+                });
+                if mounted || removed {
+                    continue;
+                }
+                for cmd in script.commands_named("apk") {
+                    let Some(add) = subcommand(cmd, APK_VALUE_FLAGS) else {
+                        continue;
+                    };
+                    if add.value.as_deref() != Some("add") || cmd.has_flag(None, Some("no-cache")) {
+                        continue;
+                    }
+                    out.push(Finding::new(
+                        &META,
+                        run.source_span(add.span.clone()),
+                        "`apk add` without `--no-cache` leaves the package index in \
+                         /var/cache/apk in the layer",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+const APK_VALUE_FLAGS: &[&str] = &[
+    "-X",
+    "--repository",
+    "-p",
+    "--root",
+    "--arch",
+    "--cache-dir",
+    "--keys-dir",
+    "--repositories-file",
+    "-t",
+    "--virtual",
+];
+
+fn is_apk_cache(path: &str) -> bool {
+    let p = path.trim_end_matches(['/', '*']);
+    p == "/var/cache/apk" || p == "/etc/apk/cache"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn documented_examples() {
+        assert_documented_examples(&ApkCacheKept);
+    }
+
+    #[test]
+    fn fires() {
+        assert_fires(&ApkCacheKept, "FROM alpine\nRUN apk add curl\n", &[2]);
+        assert_fires(
+            &ApkCacheKept,
+            "FROM alpine\nRUN apk --update add curl\n",
+            &[2],
+        );
+        assert_fires(
+            &ApkCacheKept,
+            "FROM alpine\nRUN sudo apk add -t .deps gcc\n",
+            &[2],
+        );
+        assert_fires(
+            &ApkCacheKept,
+            "FROM alpine\nRUN apk update \\\n && apk add \\\n    curl\n",
+            &[3],
+        );
+        assert_fires(
+            &ApkCacheKept,
+            "FROM alpine\nRUN <<EOF\napk add curl\nEOF\n",
+            &[3],
+        );
+        assert_fires(
+            &ApkCacheKept,
+            "FROM alpine AS base\nRUN apk add curl\nFROM base\nCMD [\"curl\"]\n",
+            &[2],
+        );
+    }
+
+    #[test]
+    fn passes() {
+        assert_clean(&ApkCacheKept, "FROM alpine\nRUN apk add --no-cache curl\n");
+        assert_clean(&ApkCacheKept, "FROM alpine\nRUN apk --no-cache add curl\n");
+        assert_clean(
+            &ApkCacheKept,
+            "FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk add curl\n",
+        );
+        assert_clean(
+            &ApkCacheKept,
+            "FROM alpine\nRUN --mount=type=cache,target=/etc/apk/cache apk add curl\n",
+        );
+        assert_clean(
+            &ApkCacheKept,
+            "FROM alpine\nRUN apk update && apk add curl && rm -rf /var/cache/apk/*\n",
+        );
+        assert_clean(&ApkCacheKept, "FROM alpine\nRUN apk del curl\n");
+        assert_clean(
+            &ApkCacheKept,
+            "FROM alpine AS build\nRUN apk add gcc\nFROM alpine:3.20\nCOPY --from=build /x /x\n",
+        );
+    }
+}

@@ -1,0 +1,154 @@
+use seaworthy_dockerfile::model::MountType;
+use seaworthy_dockerfile::Step;
+
+use super::install_without_yes::{subcommand, APT_VALUE_FLAGS};
+use super::{DockerfileContext, DockerfileRule};
+use crate::{Category, Finding, RuleMeta, Severity};
+
+/// `apt-get update` or `install` in a stage that ships, without removing
+/// `/var/lib/apt/lists` in the same `RUN` and without a cache mount over it: the package
+/// lists (tens of megabytes) stay in the layer.
+pub struct AptListsNotRemoved;
+
+static META: RuleMeta = RuleMeta {
+    id: "SW1402",
+    name: "apt-lists-not-removed",
+    severity: Severity::Info,
+    category: Category::Hygiene,
+    practice: 10,
+    aliases: &["DL3009"],
+    summary: "apt package lists are left in the layer that downloaded them.",
+    why: "`apt-get update` writes the package index to /var/lib/apt/lists, 20 to 50 MB that \
+          the running container never needs. A layer is frozen when its RUN ends, so the \
+          lists must be removed in the same RUN (`&& rm -rf /var/lib/apt/lists/*`), or kept \
+          out of the layer with a BuildKit cache mount (`--mount=type=cache,target=/var/lib/apt`). \
+          A cache mount on /var/cache/apt alone does not cover the lists. Only the stages the \
+          final image is built from are checked.",
+    bad: "FROM debian:12.7\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
+    good: "FROM debian:12.7\nRUN apt-get update && apt-get install -y --no-install-recommends curl \\\n    && rm -rf /var/lib/apt/lists/*\n",
+};
+
+impl DockerfileRule for AptListsNotRemoved {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
+        for stage in cx.runtime_chain() {
+            for step in &stage.steps {
+                let Some(run) = &step.run else { continue };
+                let Some(script) = run.script() else { continue };
+                if lists_mounted(step) {
+                    continue;
+                }
+                let install = script.commands.iter().find_map(|cmd| {
+                    let tool = cmd.name_str()?;
+                    if tool != "apt-get" && tool != "apt" {
+                        return None;
+                    }
+                    let sub = subcommand(cmd, APT_VALUE_FLAGS)?;
+                    matches!(sub.value.as_deref(), Some("update" | "install")).then(|| (tool, sub))
+                });
+                let Some((tool, sub)) = install else { continue };
+                if script.commands.iter().any(removes_lists) {
+                    continue;
+                }
+                out.push(Finding::new(
+                    &META,
+                    run.source_span(sub.span.clone()),
+                    format!(
+                        "`{tool} {}` leaves /var/lib/apt/lists in the layer; add \
+                         `&& rm -rf /var/lib/apt/lists/*` to this RUN or mount a cache there",
+                        sub.value.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// A cache or tmpfs mount over the apt lists keeps them out of the layer.
+pub(super) fn lists_mounted(step: &Step<'_>) -> bool {
+    step.mounts.iter().any(|m| {
+        matches!(m.kind, MountType::Cache | MountType::Tmpfs)
+            && m.target.as_deref().is_some_and(|t| {
+                let t = t.trim_end_matches('/');
+                t == "/var/lib/apt" || t == "/var/lib/apt/lists"
+            })
+    })
+}
+
+/// `rm -rf /var/lib/apt/lists/*` (any spelling that names the directory or what is in it).
+pub(super) fn removes_lists(cmd: &seaworthy_dockerfile::shell::Command) -> bool {
+    cmd.name_str() == Some("rm")
+        && cmd.arg_values().flatten().any(|v| {
+            let v = v.trim_end_matches(['/', '*']);
+            v == "/var/lib/apt/lists" || v == "/var/lib/apt"
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn documented_examples() {
+        assert_documented_examples(&AptListsNotRemoved);
+    }
+
+    #[test]
+    fn fires() {
+        assert_fires(
+            &AptListsNotRemoved,
+            "FROM debian\nRUN apt-get update\n",
+            &[2],
+        );
+        assert_fires(
+            &AptListsNotRemoved,
+            "FROM debian\nRUN sudo apt-get update \\\n && sudo apt-get install -y curl\n",
+            &[2],
+        );
+        assert_fires(
+            &AptListsNotRemoved,
+            "FROM debian\nRUN <<EOF\nset -e\napt-get update\napt-get install -y curl\nEOF\n",
+            &[4],
+        );
+        // Removing them in a later RUN does not shrink the layer that holds them.
+        assert_fires(
+            &AptListsNotRemoved,
+            "FROM debian\nRUN apt-get update && apt-get install -y curl\nRUN rm -rf /var/lib/apt/lists/*\n",
+            &[2],
+        );
+        // A cache mount on the downloaded .debs does not cover the lists.
+        assert_fires(
+            &AptListsNotRemoved,
+            "FROM debian\nRUN --mount=type=cache,target=/var/cache/apt apt-get update\n",
+            &[2],
+        );
+    }
+
+    #[test]
+    fn passes() {
+        assert_clean(
+            &AptListsNotRemoved,
+            "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
+        );
+        assert_clean(
+            &AptListsNotRemoved,
+            "FROM debian\nRUN <<EOF\napt-get update\napt-get install -y curl\nrm -rf /var/lib/apt/lists/*\nEOF\n",
+        );
+        assert_clean(
+            &AptListsNotRemoved,
+            "FROM debian\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n    \
+             --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    \
+             apt-get update && apt-get install -y curl\n",
+        );
+        assert_clean(
+            &AptListsNotRemoved,
+            "FROM debian AS build\nRUN apt-get update && apt-get install -y gcc\n\
+             FROM debian:12.7\nCOPY --from=build /x /x\n",
+        );
+        assert_clean(&AptListsNotRemoved, "FROM debian\nRUN apt-get clean\n");
+    }
+}

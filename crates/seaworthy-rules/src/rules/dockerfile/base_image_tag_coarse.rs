@@ -1,0 +1,159 @@
+use seaworthy_dockerfile::BaseImage;
+
+use super::base_image_unpinned::base_word;
+use super::{DockerfileContext, DockerfileRule};
+use crate::{Category, Finding, RuleMeta, Severity};
+
+/// A base image tag that names only a major version (`python:3`, `node:20-alpine`), a bare
+/// release codename (`debian:bookworm`) or a moving channel (`node:lts`): it moves on every
+/// minor release, so two builds a month apart start from different bases.
+pub struct BaseImageTagCoarse;
+
+static META: RuleMeta = RuleMeta {
+    id: "SW1201",
+    name: "base-image-tag-coarse",
+    severity: Severity::Info,
+    category: Category::Supply,
+    practice: 2,
+    aliases: &[],
+    summary: "A base image tag names only a major version, a codename or a channel.",
+    why: "`python:3`, `alpine:3`, `node:20`, `debian:bookworm` and `node:lts` are re-pointed \
+          at every minor or patch release: better than `latest`, but a rebuild still silently \
+          changes the interpreter, libc or system libraries under the application. Pin a \
+          full version (`python:3.12.7-slim-bookworm`, `alpine:3.20.3`), or a digest, and \
+          update it on purpose (Renovate and Dependabot bump such tags).",
+    bad: "FROM node:20-alpine\nCOPY . /app\n",
+    good: "FROM node:20.18.0-alpine3.20\nCOPY . /app\n",
+};
+
+/// Release codenames and moving channels that are not versions.
+const FLOATING: &[&str] = &[
+    // Debian
+    "buster",
+    "bullseye",
+    "bookworm",
+    "trixie",
+    "forky",
+    "sid",
+    "stable",
+    "testing",
+    "unstable",
+    "oldstable",
+    // Ubuntu
+    "bionic",
+    "focal",
+    "jammy",
+    "noble",
+    "oracular",
+    "plucky",
+    "rolling",
+    "devel",
+    // Alpine and others
+    "edge",
+    "lts",
+    "current",
+    "mainline",
+    "alpine",
+    "slim",
+];
+
+impl DockerfileRule for BaseImageTagCoarse {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
+        for stage in &cx.model.stages {
+            let BaseImage::Image(image) = &stage.base else {
+                continue;
+            };
+            if !stage.base_undefined.is_empty() || image.digest.is_some() {
+                continue;
+            }
+            let Some(tag) = image.tag.as_deref() else {
+                continue;
+            };
+            let Some(why) = coarseness(tag) else {
+                continue;
+            };
+            out.push(Finding::new(
+                &META,
+                base_word(stage),
+                format!(
+                    "`{}` {why}, so it moves with every release; pin a full version",
+                    image.familiar()
+                ),
+            ));
+        }
+    }
+}
+
+/// Why a tag is too coarse to reproduce a build, `None` when it names a precise version.
+fn coarseness(tag: &str) -> Option<&'static str> {
+    // A dotted version or a date stamp anywhere (`3.12`, `bookworm-20240701`) pins enough.
+    let parts: Vec<&str> = tag.split(['-', '_']).collect();
+    let precise = parts.iter().any(|p| {
+        let p = p.trim_start_matches('v');
+        let dotted = p.split('.').count() > 1 && p.split('.').all(|n| !n.is_empty());
+        let date = p.len() >= 6 && p.bytes().all(|b| b.is_ascii_digit());
+        dotted && p.starts_with(|c: char| c.is_ascii_digit()) || date
+    });
+    if precise || tag == "latest" {
+        return None;
+    }
+    let first = parts[0].to_ascii_lowercase();
+    let major = first.trim_start_matches('v');
+    if !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()) {
+        Some("names only a major version")
+    } else if FLOATING.contains(&first.as_str()) {
+        Some("names a codename or channel, not a version")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn documented_examples() {
+        assert_documented_examples(&BaseImageTagCoarse);
+    }
+
+    #[test]
+    fn fires() {
+        assert_fires(&BaseImageTagCoarse, "FROM python:3\n", &[1]);
+        assert_fires(&BaseImageTagCoarse, "FROM alpine:3\n", &[1]);
+        assert_fires(&BaseImageTagCoarse, "FROM debian:bookworm-slim\n", &[1]);
+        assert_fires(&BaseImageTagCoarse, "FROM node:lts-alpine\n", &[1]);
+        assert_fires(
+            &BaseImageTagCoarse,
+            "ARG NODE=20\nFROM node:${NODE} AS web\n",
+            &[2],
+        );
+        // Every stage.
+        assert_fires(
+            &BaseImageTagCoarse,
+            "FROM golang:1 AS build\nFROM alpine:3.20.3\nCOPY --from=build /x /x\n",
+            &[1],
+        );
+    }
+
+    #[test]
+    fn passes() {
+        assert_clean(&BaseImageTagCoarse, "FROM python:3.12-slim\n");
+        assert_clean(&BaseImageTagCoarse, "FROM alpine:3.20.3\n");
+        assert_clean(&BaseImageTagCoarse, "FROM debian:bookworm-20240701-slim\n");
+        assert_clean(&BaseImageTagCoarse, "FROM ubuntu:24.04\n");
+        // Not this rule's concern: no tag / latest (base-image-unpinned), commit-sha tags.
+        assert_clean(&BaseImageTagCoarse, "FROM python\nFROM python:latest\n");
+        assert_clean(&BaseImageTagCoarse, "FROM ghcr.io/org/app:sha-3f2a1b9\n");
+        assert_clean(&BaseImageTagCoarse, "FROM alpine:3.20 AS base\nFROM base\n");
+        assert_clean(
+            &BaseImageTagCoarse,
+            "FROM node:20@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
+        );
+    }
+}

@@ -1,0 +1,325 @@
+use seaworthy_dockerfile::shell::Command;
+
+use super::{DockerfileContext, DockerfileRule};
+use crate::{Category, Finding, RuleMeta, Severity};
+
+/// `apt-get`, `yum`, `dnf` or `zypper` installs (or upgrades, or removes) without the switch
+/// that answers its confirmation prompt. A build has no terminal, so the prompt reads end of
+/// input, answers "no" and the `RUN` fails.
+pub struct InstallWithoutYes;
+
+static META: RuleMeta = RuleMeta {
+    id: "SW1400",
+    name: "install-without-yes",
+    severity: Severity::Warning,
+    category: Category::Hygiene,
+    practice: 10,
+    aliases: &[
+        "DL3014",
+        "DL3030",
+        "DL3034",
+        "DL3038",
+        "DS-0021",
+        "DS021",
+        "AVD-DS-0021",
+    ],
+    summary: "A package manager runs without `-y` (zypper: `-n`) and will stop at its prompt.",
+    why: "`apt-get install`, `yum install`, `dnf install` and `zypper install` ask \"Do you want \
+          to continue?\" whenever they would install more than was named. A build has no \
+          terminal: the prompt reads end of input, the answer is no, and the build fails, \
+          often only later, when a dependency changes. Pass the non-interactive switch every \
+          time. microdnf and apk never prompt and are not checked.",
+    bad: "FROM debian:12.7\nRUN apt-get update && apt-get install curl\n",
+    good: "FROM debian:12.7\nRUN apt-get update && apt-get install -y curl\n",
+};
+
+impl DockerfileRule for InstallWithoutYes {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
+        for stage in &cx.model.stages {
+            for step in &stage.steps {
+                let Some(run) = &step.run else { continue };
+                let Some(script) = run.script() else { continue };
+                for (i, cmd) in script.commands.iter().enumerate() {
+                    let Some((tool, sub)) = prompting_subcommand(cmd) else {
+                        continue;
+                    };
+                    if answers_yes(tool, cmd) || fed_by_yes(script, i) {
+                        continue;
+                    }
+                    let switch = if tool == "zypper" { "-n" } else { "-y" };
+                    let span = run.source_span(sub.clone());
+                    out.push(Finding::new(
+                        &META,
+                        span,
+                        format!(
+                            "`{tool} {}` without `{switch}` stops at its confirmation prompt \
+                             and fails the build",
+                            &run.text[sub]
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// For a package manager command that prompts: its name and the span of its subcommand.
+fn prompting_subcommand(cmd: &Command) -> Option<(&str, std::ops::Range<usize>)> {
+    let tool = cmd.name_str()?;
+    let (value_flags, prompting): (&[&str], &[&str]) = match tool {
+        "apt-get" => (
+            APT_VALUE_FLAGS,
+            &[
+                "install",
+                "upgrade",
+                "dist-upgrade",
+                "full-upgrade",
+                "remove",
+                "purge",
+                "autoremove",
+                "build-dep",
+                "reinstall",
+            ],
+        ),
+        "yum" | "dnf" | "dnf5" => (
+            &[
+                "-c",
+                "--config",
+                "--setopt",
+                "--releasever",
+                "--installroot",
+                "-d",
+                "-e",
+                "-x",
+                "--exclude",
+            ],
+            &[
+                "install",
+                "groupinstall",
+                "localinstall",
+                "reinstall",
+                "update",
+                "upgrade",
+                "remove",
+                "erase",
+                "autoremove",
+                "downgrade",
+            ],
+        ),
+        "zypper" => (
+            &["-c", "--config", "-R", "--root", "--installroot"],
+            &[
+                "install",
+                "in",
+                "remove",
+                "rm",
+                "source-install",
+                "si",
+                "patch",
+                "update",
+                "up",
+                "dist-upgrade",
+                "dup",
+            ],
+        ),
+        _ => return None,
+    };
+    let word = subcommand(cmd, value_flags)?;
+    let value = word.value.as_deref()?;
+    prompting
+        .contains(&value)
+        .then(|| (tool, word.span.clone()))
+}
+
+/// apt-get options that take their value as the next word.
+pub(super) const APT_VALUE_FLAGS: &[&str] = &[
+    "-o",
+    "--option",
+    "-c",
+    "--config-file",
+    "-t",
+    "--target-release",
+];
+
+/// The first argument that is not an option (or an option's value): the subcommand.
+pub(super) fn subcommand<'c>(
+    cmd: &'c Command,
+    value_flags: &[&str],
+) -> Option<&'c seaworthy_dockerfile::shell::Word> {
+    let mut skip = false;
+    for arg in &cmd.args {
+        if skip {
+            skip = false;
+            continue;
+        }
+        let value = arg.value.as_deref()?;
+        if value.starts_with('-') {
+            skip = value_flags.contains(&value);
+            continue;
+        }
+        return Some(arg);
+    }
+    None
+}
+
+fn answers_yes(tool: &str, cmd: &Command) -> bool {
+    let values: Vec<&str> = cmd.arg_values().flatten().collect();
+    match tool {
+        "zypper" => {
+            cmd.has_flag(Some('n'), Some("non-interactive"))
+                || cmd.has_flag(Some('y'), Some("no-confirm"))
+        }
+        "apt-get" => {
+            // `-qq` (quiet level 2) implies `-y`, and so does the config option.
+            let quiet: usize = values
+                .iter()
+                .map(|v| match v.strip_prefix('-') {
+                    Some("-quiet") => 1,
+                    Some(c) if c.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                        c.matches('q').count()
+                    }
+                    _ => 0,
+                })
+                .sum();
+            cmd.has_flag(Some('y'), Some("yes"))
+                || cmd.has_flag(None, Some("assume-yes"))
+                || quiet >= 2
+                || values.iter().any(|v| {
+                    matches!(*v, "-q=2" | "--quiet=2")
+                        || v.to_ascii_lowercase().contains("assume-yes=true")
+                })
+        }
+        _ => cmd.has_flag(Some('y'), Some("assumeyes")) || cmd.has_flag(None, Some("yes")),
+    }
+}
+
+/// `yes | apt-get install …`: the answers come from the pipe.
+fn fed_by_yes(script: &seaworthy_dockerfile::shell::Script, index: usize) -> bool {
+    let cmd = &script.commands[index];
+    let Some(p) = cmd.pipeline else { return false };
+    script.pipelines()[p].commands.iter().any(|&j| {
+        let other = &script.commands[j];
+        other.position_in_pipeline < cmd.position_in_pipeline && other.name_str() == Some("yes")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn documented_examples() {
+        assert_documented_examples(&InstallWithoutYes);
+    }
+
+    #[test]
+    fn fires() {
+        assert_fires(
+            &InstallWithoutYes,
+            "FROM debian\nRUN apt-get install curl\n",
+            &[2],
+        );
+        assert_fires(
+            &InstallWithoutYes,
+            "FROM debian\nRUN sudo apt-get install curl\n",
+            &[2],
+        );
+        // Continuation lines: the finding is on the subcommand's line.
+        assert_fires(
+            &InstallWithoutYes,
+            "FROM debian\nRUN apt-get update && \\\n    apt-get -q install \\\n      curl\n",
+            &[3],
+        );
+        assert_fires(
+            &InstallWithoutYes,
+            "FROM debian\nRUN <<EOF\nset -e\napt-get update\napt-get install git\nEOF\n",
+            &[5],
+        );
+        assert_fires(
+            &InstallWithoutYes,
+            "FROM fedora\nRUN dnf install git\n",
+            &[2],
+        );
+        assert_fires(
+            &InstallWithoutYes,
+            "FROM centos\nRUN yum install -q git\n",
+            &[2],
+        );
+        assert_fires(
+            &InstallWithoutYes,
+            "FROM opensuse/leap\nRUN zypper install git\n",
+            &[2],
+        );
+        assert_fires(
+            &InstallWithoutYes,
+            "FROM debian AS build\nRUN apt-get -o Dpkg::Options::=--force-confnew install gcc\nFROM debian\n",
+            &[2],
+        );
+        let found = findings(
+            &InstallWithoutYes,
+            "FROM debian\nRUN apt-get install curl\n",
+        );
+        assert!(
+            found[0].1.contains("`apt-get install` without `-y`"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn passes() {
+        assert_clean(
+            &InstallWithoutYes,
+            "FROM debian\nRUN apt-get install -y curl\n",
+        );
+        assert_clean(
+            &InstallWithoutYes,
+            "FROM debian\nRUN apt-get install --yes curl\n",
+        );
+        assert_clean(
+            &InstallWithoutYes,
+            "FROM debian\nRUN apt-get -qy install curl\n",
+        );
+        assert_clean(
+            &InstallWithoutYes,
+            "FROM debian\nRUN apt-get -qq install curl\n",
+        );
+        assert_clean(
+            &InstallWithoutYes,
+            "FROM debian\nRUN apt-get install --assume-yes curl\n",
+        );
+        assert_clean(
+            &InstallWithoutYes,
+            "FROM debian\nRUN yes | apt-get install curl\n",
+        );
+        assert_clean(
+            &InstallWithoutYes,
+            "FROM debian\nRUN sudo apt-get -y install curl\n",
+        );
+        assert_clean(&InstallWithoutYes, "FROM debian\nRUN apt-get update\n");
+        assert_clean(
+            &InstallWithoutYes,
+            "FROM fedora\nRUN dnf -y install git && dnf clean all\n",
+        );
+        assert_clean(
+            &InstallWithoutYes,
+            "FROM opensuse/leap\nRUN zypper -n install git\n",
+        );
+        assert_clean(
+            &InstallWithoutYes,
+            "FROM opensuse/leap\nRUN zypper in -y git\n",
+        );
+        assert_clean(
+            &InstallWithoutYes,
+            "FROM fedora-minimal\nRUN microdnf install git\n",
+        );
+        assert_clean(
+            &InstallWithoutYes,
+            "FROM debian\nRUN [\"apt-get\", \"install\", \"-y\", \"curl\"]\n",
+        );
+    }
+}

@@ -1,0 +1,214 @@
+use seaworthy_dockerfile::model::MountType;
+use seaworthy_dockerfile::shell::{Command, Word};
+
+use super::{DockerfileContext, DockerfileRule};
+use crate::{Category, Finding, RuleMeta, Severity};
+
+/// `pip install` without `--no-cache-dir` in a stage that ships: pip keeps every wheel it
+/// downloaded or built in `~/.cache/pip`, inside the layer. Silenced by `PIP_NO_CACHE_DIR`
+/// (ENV or on the command), a cache mount over the pip cache, or removing it in the same RUN.
+pub struct PipCacheKept;
+
+static META: RuleMeta = RuleMeta {
+    id: "SW1404",
+    name: "pip-cache-kept",
+    severity: Severity::Warning,
+    category: Category::Hygiene,
+    practice: 10,
+    aliases: &["DL3042"],
+    summary: "`pip install` keeps its download cache in the layer.",
+    why: "pip caches every wheel it downloads or builds under ~/.cache/pip, often as large as \
+          the installed packages themselves. In an image the cache is never reused: it only \
+          makes the layer bigger. Use `pip install --no-cache-dir`, set \
+          `ENV PIP_NO_CACHE_DIR=1`, or better, keep the cache between builds and out of the \
+          image with `RUN --mount=type=cache,target=/root/.cache/pip`. Only the stages the \
+          final image is built from are checked.",
+    bad: "FROM python:3.12.7-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+    good: "FROM python:3.12.7-slim\nCOPY requirements.txt .\n\
+           RUN pip install --no-cache-dir -r requirements.txt\n",
+};
+
+impl DockerfileRule for PipCacheKept {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
+        for stage in cx.runtime_chain() {
+            for (index, step) in stage.steps.iter().enumerate() {
+                let Some(run) = &step.run else { continue };
+                let Some(script) = run.script() else { continue };
+                let env_off = cx
+                    .model
+                    .variables_before(stage.index, index)
+                    .value("PIP_NO_CACHE_DIR")
+                    .is_some_and(|v| !v.is_empty());
+                let mounted = step.mounts.iter().any(|m| {
+                    matches!(m.kind, MountType::Cache | MountType::Tmpfs)
+                        && m.target.as_deref().is_some_and(is_pip_cache)
+                });
+                if env_off || mounted {
+                    continue;
+                }
+                let purged = script.commands.iter().any(|c| {
+                    (c.name_str() == Some("rm") && c.arg_values().flatten().any(is_pip_cache))
+                        || pip_subcommand(c).is_some_and(|w| w.value.as_deref() == Some("cache"))
+                });
+                if purged {
+                    continue;
+                }
+                for cmd in &script.commands {
+                    let Some(install) = pip_subcommand(cmd) else {
+                        continue;
+                    };
+                    if install.value.as_deref() != Some("install")
+                        || cmd.has_flag(None, Some("no-cache-dir"))
+                        || cmd
+                            .assignments
+                            .iter()
+                            .any(|a| a.raw.starts_with("PIP_NO_CACHE_DIR="))
+                    {
+                        continue;
+                    }
+                    out.push(Finding::new(
+                        &META,
+                        run.source_span(install.span.clone()),
+                        "`pip install` without `--no-cache-dir` leaves pip's download cache \
+                         in the layer",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// `~/.cache/pip`, `/root/.cache`, `/tmp/pip-cache`: a path that holds pip's cache.
+fn is_pip_cache(path: &str) -> bool {
+    let p = path.trim_end_matches(['/', '*']);
+    p.ends_with("/.cache") || p.ends_with(".cache/pip") || p.contains("pip")
+}
+
+/// The subcommand word of `pip …`, `pip3.12 …` or `python3 -m pip …`.
+fn pip_subcommand(cmd: &Command) -> Option<&Word> {
+    let name = cmd.name_str()?;
+    let mut args = cmd.args.iter();
+    if is_python(name) {
+        // `python -m pip`: skip to the module name.
+        loop {
+            let arg = args.next()?.value.as_deref()?;
+            if arg == "-m" {
+                break;
+            }
+            if !arg.starts_with('-') {
+                return None;
+            }
+        }
+        if args.next()?.value.as_deref() != Some("pip") {
+            return None;
+        }
+    } else if !is_pip(name) {
+        return None;
+    }
+    let mut skip = false;
+    for arg in args {
+        let value = arg.value.as_deref()?;
+        if skip {
+            skip = false;
+        } else if value.starts_with('-') {
+            skip = matches!(
+                value,
+                "--proxy" | "--cache-dir" | "--log" | "--python" | "--cert"
+            );
+        } else {
+            return Some(arg);
+        }
+    }
+    None
+}
+
+fn is_pip(name: &str) -> bool {
+    name.strip_prefix("pip")
+        .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+fn is_python(name: &str) -> bool {
+    name.strip_prefix("python")
+        .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn documented_examples() {
+        assert_documented_examples(&PipCacheKept);
+    }
+
+    #[test]
+    fn fires() {
+        assert_fires(&PipCacheKept, "FROM python\nRUN pip install flask\n", &[2]);
+        assert_fires(
+            &PipCacheKept,
+            "FROM python\nRUN python3 -m pip install -U pip\n",
+            &[2],
+        );
+        assert_fires(
+            &PipCacheKept,
+            "FROM python\nRUN sudo pip3.12 install flask\n",
+            &[2],
+        );
+        assert_fires(
+            &PipCacheKept,
+            "FROM python\nRUN pip install --upgrade pip \\\n && pip install \\\n    -r req.txt\n",
+            &[2, 3],
+        );
+        assert_fires(
+            &PipCacheKept,
+            "FROM python\nRUN <<EOF\nset -e\npip install flask\nEOF\n",
+            &[4],
+        );
+        // A cache mount somewhere else does not cover pip's.
+        assert_fires(
+            &PipCacheKept,
+            "FROM python\nRUN --mount=type=cache,target=/var/cache/apt pip install flask\n",
+            &[2],
+        );
+    }
+
+    #[test]
+    fn passes() {
+        assert_clean(
+            &PipCacheKept,
+            "FROM python\nRUN pip install --no-cache-dir flask\n",
+        );
+        assert_clean(
+            &PipCacheKept,
+            "FROM python\nENV PIP_NO_CACHE_DIR=1\nRUN pip install flask\n",
+        );
+        assert_clean(
+            &PipCacheKept,
+            "FROM python\nRUN PIP_NO_CACHE_DIR=1 pip install flask\n",
+        );
+        assert_clean(
+            &PipCacheKept,
+            "FROM python\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask\n",
+        );
+        assert_clean(
+            &PipCacheKept,
+            "FROM python\nRUN pip install flask && rm -rf /root/.cache/pip\n",
+        );
+        assert_clean(
+            &PipCacheKept,
+            "FROM python\nRUN pip install flask && pip cache purge\n",
+        );
+        assert_clean(&PipCacheKept, "FROM python\nRUN pip freeze > /reqs.txt\n");
+        // A build stage whose cache does not ship.
+        assert_clean(
+            &PipCacheKept,
+            "FROM python:3.12 AS build\nRUN pip wheel -w /w flask && pip install flask\n\
+             FROM python:3.12-slim\nCOPY --from=build /w /w\n",
+        );
+    }
+}

@@ -1,0 +1,245 @@
+use seaworthy_dockerfile::model::MountType;
+use seaworthy_dockerfile::shell::Command;
+
+use super::install_without_yes::subcommand;
+use super::{DockerfileContext, DockerfileRule};
+use crate::{Category, Finding, RuleMeta, Severity};
+
+/// `yum`, `dnf`, `microdnf` or `zypper` installs in a stage that ships without cleaning its
+/// cache in the same `RUN` (`yum clean all`, `dnf clean all`, `microdnf clean all`,
+/// `zypper clean`), and without a cache mount over it.
+pub struct RpmCacheNotCleaned;
+
+static META: RuleMeta = RuleMeta {
+    id: "SW1406",
+    name: "rpm-cache-not-cleaned",
+    severity: Severity::Warning,
+    category: Category::Hygiene,
+    practice: 10,
+    aliases: &[
+        "DL3032",
+        "DL3036",
+        "DL3040",
+        "DS-0015",
+        "DS015",
+        "AVD-DS-0015",
+        "DS-0019",
+        "DS019",
+        "AVD-DS-0019",
+        "DS-0020",
+        "DS020",
+        "AVD-DS-0020",
+        "DS-0027",
+        "DS027",
+        "AVD-DS-0027",
+    ],
+    summary: "yum, dnf, microdnf or zypper leaves its cache in the layer.",
+    why: "yum, dnf and zypper keep repository metadata (and often the downloaded packages) \
+          under /var/cache: tens to hundreds of megabytes the running container never reads. \
+          A layer is frozen when its RUN ends, so clean up in the same RUN (`&& dnf clean all`, \
+          `&& zypper clean --all`), or keep the cache out of the image with a BuildKit cache \
+          mount (`--mount=type=cache,target=/var/cache/dnf`). Only the stages the final image \
+          is built from are checked.",
+    bad: "FROM rockylinux:9.3\nRUN dnf install -y httpd\n",
+    good: "FROM rockylinux:9.3\nRUN dnf install -y httpd && dnf clean all\n",
+};
+
+/// The package manager families: the tools, their cache directories and how each cleans.
+const YUM: &[&str] = &["yum", "dnf", "dnf5", "microdnf", "tdnf"];
+const YUM_CACHES: &[&str] = &[
+    "/var/cache/yum",
+    "/var/cache/dnf",
+    "/var/cache/libdnf5",
+    "/var/cache/tdnf",
+];
+const ZYPPER_CACHES: &[&str] = &["/var/cache/zypp"];
+
+impl DockerfileRule for RpmCacheNotCleaned {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
+        for stage in cx.runtime_chain() {
+            for step in &stage.steps {
+                let Some(run) = &step.run else { continue };
+                let Some(script) = run.script() else { continue };
+                for cmd in &script.commands {
+                    let Some(tool) = cmd.name_str() else { continue };
+                    let (caches, fix) = if YUM.contains(&tool) {
+                        (YUM_CACHES, format!("{tool} clean all"))
+                    } else if tool == "zypper" {
+                        (ZYPPER_CACHES, "zypper clean --all".to_owned())
+                    } else {
+                        continue;
+                    };
+                    let Some(sub) = subcommand(
+                        cmd,
+                        &[
+                            "-c",
+                            "--config",
+                            "--setopt",
+                            "--installroot",
+                            "-R",
+                            "--root",
+                        ],
+                    ) else {
+                        continue;
+                    };
+                    if !is_install(tool, sub.value.as_deref().unwrap_or("")) {
+                        continue;
+                    }
+                    let mounted = step.mounts.iter().any(|m| {
+                        matches!(m.kind, MountType::Cache | MountType::Tmpfs)
+                            && m.target.as_deref().is_some_and(|t| covers(caches, t))
+                    });
+                    let cleaned = script
+                        .commands
+                        .iter()
+                        .any(|c| cleans(c, tool == "zypper") || removes(c, caches));
+                    if mounted || cleaned {
+                        continue;
+                    }
+                    out.push(Finding::new(
+                        &META,
+                        run.source_span(sub.span.clone()),
+                        format!(
+                            "`{tool} {}` leaves its cache in the layer; add `&& {fix}` to \
+                             this RUN or mount a cache there",
+                            sub.value.as_deref().unwrap_or_default()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn is_install(tool: &str, sub: &str) -> bool {
+    if tool == "zypper" {
+        matches!(
+            sub,
+            "install"
+                | "in"
+                | "update"
+                | "up"
+                | "dist-upgrade"
+                | "dup"
+                | "patch"
+                | "source-install"
+                | "si"
+        )
+    } else {
+        matches!(
+            sub,
+            "install"
+                | "groupinstall"
+                | "localinstall"
+                | "reinstall"
+                | "update"
+                | "upgrade"
+                | "makecache"
+        )
+    }
+}
+
+/// `dnf clean all`, `yum clean all`, `zypper clean`, `zypper cc`: any clean of the family.
+fn cleans(cmd: &Command, zypper: bool) -> bool {
+    let Some(tool) = cmd.name_str() else {
+        return false;
+    };
+    let Some(sub) = subcommand(cmd, &[]).and_then(|w| w.value.as_deref()) else {
+        return false;
+    };
+    if zypper {
+        tool == "zypper" && matches!(sub, "clean" | "cc")
+    } else {
+        YUM.contains(&tool) && sub == "clean" && cmd.arg_values().flatten().any(|v| v == "all")
+    }
+}
+
+/// `rm -rf /var/cache/dnf` (or what is in it).
+fn removes(cmd: &Command, caches: &[&str]) -> bool {
+    cmd.name_str() == Some("rm") && cmd.arg_values().flatten().any(|v| covers(caches, v))
+}
+
+fn covers(caches: &[&str], path: &str) -> bool {
+    let p = path.trim_end_matches(['/', '*']);
+    p == "/var/cache" || caches.contains(&p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn documented_examples() {
+        assert_documented_examples(&RpmCacheNotCleaned);
+    }
+
+    #[test]
+    fn fires() {
+        assert_fires(
+            &RpmCacheNotCleaned,
+            "FROM centos\nRUN yum install -y git\n",
+            &[2],
+        );
+        assert_fires(
+            &RpmCacheNotCleaned,
+            "FROM fedora\nRUN sudo dnf -y install git\n",
+            &[2],
+        );
+        assert_fires(
+            &RpmCacheNotCleaned,
+            "FROM ubi9/ubi-minimal\nRUN microdnf install git\n",
+            &[2],
+        );
+        assert_fires(
+            &RpmCacheNotCleaned,
+            "FROM opensuse/leap\nRUN zypper -n in git\n",
+            &[2],
+        );
+        assert_fires(
+            &RpmCacheNotCleaned,
+            "FROM fedora\nRUN dnf -y update \\\n && dnf -y install \\\n    git\n",
+            &[2, 3],
+        );
+        assert_fires(
+            &RpmCacheNotCleaned,
+            "FROM fedora\nRUN <<EOF\ndnf -y install git\nEOF\nRUN dnf clean all\n",
+            &[3],
+        );
+        let found = findings(&RpmCacheNotCleaned, "FROM fedora\nRUN dnf -y install git\n");
+        assert!(found[0].1.contains("`&& dnf clean all`"), "{found:?}");
+    }
+
+    #[test]
+    fn passes() {
+        assert_clean(
+            &RpmCacheNotCleaned,
+            "FROM centos\nRUN yum install -y git && yum clean all\n",
+        );
+        assert_clean(
+            &RpmCacheNotCleaned,
+            "FROM fedora\nRUN <<EOF\nset -e\ndnf -y install git\ndnf clean all\nEOF\n",
+        );
+        assert_clean(
+            &RpmCacheNotCleaned,
+            "FROM fedora\nRUN dnf -y install git && rm -rf /var/cache/dnf\n",
+        );
+        assert_clean(
+            &RpmCacheNotCleaned,
+            "FROM fedora\nRUN --mount=type=cache,target=/var/cache/dnf dnf -y install git\n",
+        );
+        assert_clean(
+            &RpmCacheNotCleaned,
+            "FROM opensuse/leap\nRUN zypper -n in git && zypper clean -a\n",
+        );
+        assert_clean(&RpmCacheNotCleaned, "FROM fedora\nRUN dnf -y remove git\n");
+        assert_clean(
+            &RpmCacheNotCleaned,
+            "FROM fedora AS build\nRUN dnf -y install gcc\nFROM fedora:40\nCOPY --from=build /x /x\n",
+        );
+    }
+}
