@@ -17,7 +17,7 @@ pub fn dump(file: &Dockerfile) -> String {
 
 /// One instruction without the surrounding parentheses.
 pub fn dump_instruction(file: &Dockerfile, ins: &Instruction) -> String {
-    let mut s = file.logical(ins, ins.keyword).to_lowercase();
+    let mut s = go_lower(&file.logical(ins, ins.keyword));
     if !ins.flags.is_empty() {
         s.push_str(" [");
         for (i, f) in ins.flags.iter().enumerate() {
@@ -31,7 +31,7 @@ pub fn dump_instruction(file: &Dockerfile, ins: &Instruction) -> String {
     if ins.kind == Keyword::Unknown {
         // BuildKit's parser keeps an empty argument node for instructions it does not know.
         s.push_str(" \"\"");
-        return s;
+        return s.trim().to_string();
     }
     dump_args(file, ins, &ins.args, &mut s);
     s.trim().to_string()
@@ -67,4 +67,21 @@ fn dump_args(file: &Dockerfile, ins: &Instruction, args: &Args, s: &mut String) 
             s.push(')');
         }
     }
+}
+
+/// Go's `strings.ToLower`: rune by rune with the simple case mapping (no final sigma, and
+/// U+0130 becomes a plain `i`).
+fn go_lower(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c == '\u{130}' {
+                return 'i';
+            }
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) => l,
+                _ => c,
+            }
+        })
+        .collect()
 }

@@ -678,7 +678,14 @@ impl<'a> Parser<'a> {
             None => self.src.len(),
         };
         let terminated = self.src[end - 1] == b'\n';
-        if end - start > MAX_LINE || (!terminated && end - start >= MAX_LINE) {
+        // BuildKit strips the byte-order mark after reading the line, so it counts here.
+        let bom = if start == 3 && self.src.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        let len = end - start + bom;
+        if len > MAX_LINE || (!terminated && len >= MAX_LINE) {
             self.too_long = Some(Span::new(start, end));
             return None;
         }
@@ -962,10 +969,13 @@ impl<'a> Parser<'a> {
         }
         ins.span = Span::new(first.start, last_end);
         ins.end_line = self.line;
-        if let Args::Onbuild(inner) = &mut ins.args {
+        // Nested instructions (ONBUILD, and ONBUILD ONBUILD ...) share the logical line.
+        let mut nested = &mut ins.args;
+        while let Args::Onbuild(inner) = nested {
             inner.segments = ins.segments.clone();
             inner.start_line = ins.start_line;
             inner.end_line = ins.end_line;
+            nested = &mut inner.args;
         }
         Ok(ins)
     }

@@ -484,3 +484,31 @@ fn a_directive_after_the_leading_block_is_a_comment_with_a_warning() {
         Dockerfile::parse(b"FROM x\n# see https://x?a=b\n# note = something\n".to_vec()).unwrap();
     assert!(df.warnings.is_empty(), "{:?}", df.warnings);
 }
+
+#[test]
+fn edge_cases_found_by_comparing_with_buildkit() {
+    // A line that is only a continuation makes an instruction with an empty keyword.
+    assert_eq!(
+        dump_of("FROM a\n\\\n"),
+        lines(&[r#"(from "a")"#, r#"("")"#])
+    );
+    // Nested ONBUILD keeps its values at every depth.
+    assert_eq!(
+        dump_of("FROM a\nONBUILD ONBUILD RUN x\nONBUILD ONBUILD ENV E /\n"),
+        lines(&[
+            r#"(from "a")"#,
+            r#"(onbuild (onbuild (run "x")))"#,
+            r#"(onbuild (onbuild (env "E" "/" "")))"#,
+        ])
+    );
+    // Go lower-cases rune by rune with the simple mapping.
+    assert_eq!(
+        dump_of("FROM a\n\u{130}\nM\u{3a3}\n"),
+        lines(&[r#"(from "a")"#, r#"(i "")"#, "(m\u{3c3} \"\")"])
+    );
+    // The byte-order mark counts toward BuildKit's 64 KiB line limit.
+    let src = format!("\u{feff}{}\nFROM a\n", "#".repeat(65533));
+    assert!(rejects(&src).contains("file with no instructions"));
+    let src = format!("\u{feff}{}\nFROM a\n", "#".repeat(65532));
+    assert_eq!(dump_of(&src), lines(&[r#"(from "a")"#]));
+}
