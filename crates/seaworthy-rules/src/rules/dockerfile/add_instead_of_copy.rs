@@ -1,4 +1,4 @@
-use seaworthy_dockerfile::{Args, Expanded, Span};
+use seaworthy_dockerfile::{Expanded, Span};
 
 use super::{DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, RuleMeta, Severity};
@@ -47,7 +47,7 @@ impl DockerfileRule for AddInsteadOfCopy {
                     continue;
                 };
                 let ins = step.instruction;
-                let spans = source_spans(ins);
+                let spans = super::copy_source_spans(ins);
                 let local: Vec<(&str, Option<Span>)> = add
                     .sources
                     .iter()
@@ -81,22 +81,6 @@ impl DockerfileRule for AddInsteadOfCopy {
     }
 }
 
-/// The source words as written, heredoc markers excluded.
-fn source_spans(ins: &seaworthy_dockerfile::Instruction) -> Vec<Span> {
-    let spans: Vec<Span> = match &ins.args {
-        Args::Words(words) => words.iter().map(|w| w.span).collect(),
-        Args::Json { items, .. } => items.iter().map(|w| w.span).collect(),
-        _ => Vec::new(),
-    };
-    let Some((_, sources)) = spans.split_last() else {
-        return Vec::new();
-    };
-    sources
-        .iter()
-        .filter(|s| !ins.heredocs.iter().any(|h| h.marker == **s))
-        .copied()
-        .collect()
-}
 
 /// A URL or a git repository, as BuildKit tells them from local paths.
 fn is_remote(source: &str) -> bool {

@@ -1,4 +1,4 @@
-use seaworthy_dockerfile::{Args, Expanded, Span};
+use seaworthy_dockerfile::Expanded;
 
 use super::{DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, RuleMeta, Severity};
@@ -42,7 +42,7 @@ impl DockerfileRule for AddUrlWithoutChecksum {
                     continue;
                 }
                 let ins = step.instruction;
-                let spans = source_spans(ins);
+                let spans = super::copy_source_spans(ins);
                 for (i, source) in add.sources.iter().enumerate() {
                     if !is_download(source) {
                         continue;
@@ -70,22 +70,6 @@ fn is_download(source: &str) -> bool {
         && !lower.ends_with(".git")
 }
 
-/// The source words as written, heredoc markers excluded, in the order of the model's sources.
-fn source_spans(ins: &seaworthy_dockerfile::Instruction) -> Vec<Span> {
-    let spans: Vec<Span> = match &ins.args {
-        Args::Words(words) => words.iter().map(|w| w.span).collect(),
-        Args::Json { items, .. } => items.iter().map(|w| w.span).collect(),
-        _ => Vec::new(),
-    };
-    let Some((_, sources)) = spans.split_last() else {
-        return Vec::new();
-    };
-    sources
-        .iter()
-        .filter(|s| !ins.heredocs.iter().any(|h| h.marker == **s))
-        .copied()
-        .collect()
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,3 @@
-use seaworthy_dockerfile::model::MountType;
 
 use super::install_without_yes::subcommand;
 use super::{DockerfileContext, DockerfileRule};
@@ -36,10 +35,7 @@ impl DockerfileRule for ApkCacheKept {
             for step in &stage.steps {
                 let Some(run) = &step.run else { continue };
                 let Some(script) = run.script() else { continue };
-                let mounted = step.mounts.iter().any(|m| {
-                    matches!(m.kind, MountType::Cache | MountType::Tmpfs)
-                        && m.target.as_deref().is_some_and(is_apk_cache)
-                });
+                let mounted = super::cache_mounted(step, is_apk_cache);
                 let removed = script.commands.iter().any(|c| {
                     c.name_str() == Some("rm") && c.arg_values().flatten().any(is_apk_cache)
                 });

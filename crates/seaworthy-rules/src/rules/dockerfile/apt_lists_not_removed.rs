@@ -1,4 +1,3 @@
-use seaworthy_dockerfile::model::MountType;
 use seaworthy_dockerfile::Step;
 
 use super::install_without_yes::{subcommand, APT_VALUE_FLAGS};
@@ -69,12 +68,9 @@ impl DockerfileRule for AptListsNotRemoved {
 
 /// A cache or tmpfs mount over the apt lists keeps them out of the layer.
 pub(super) fn lists_mounted(step: &Step<'_>) -> bool {
-    step.mounts.iter().any(|m| {
-        matches!(m.kind, MountType::Cache | MountType::Tmpfs)
-            && m.target.as_deref().is_some_and(|t| {
-                let t = t.trim_end_matches('/');
-                t == "/var/lib/apt" || t == "/var/lib/apt/lists"
-            })
+    super::cache_mounted(step, |t| {
+        let t = t.trim_end_matches('/');
+        t == "/var/lib/apt" || t == "/var/lib/apt/lists"
     })
 }
 

@@ -37,6 +37,41 @@ impl<'a> DockerfileContext<'a> {
     }
 }
 
+/// Whether the RUN of `step` mounts a cache or tmpfs on a directory `is_cache_dir` accepts: a
+/// BuildKit cache mount keeps a package manager's cache out of the layer, so cleanup rules
+/// stay quiet.
+pub(crate) fn cache_mounted(
+    step: &seaworthy_dockerfile::Step<'_>,
+    is_cache_dir: impl Fn(&str) -> bool,
+) -> bool {
+    use seaworthy_dockerfile::model::MountType;
+    step.mounts.iter().any(|m| {
+        matches!(m.kind, MountType::Cache | MountType::Tmpfs)
+            && m.target.as_deref().is_some_and(&is_cache_dir)
+    })
+}
+
+/// The source words of a COPY or ADD as written (every word but the destination), heredoc
+/// markers excluded.
+pub(crate) fn copy_source_spans(
+    ins: &seaworthy_dockerfile::Instruction,
+) -> Vec<seaworthy_dockerfile::Span> {
+    use seaworthy_dockerfile::{Args, Span};
+    let spans: Vec<Span> = match &ins.args {
+        Args::Words(words) => words.iter().map(|w| w.span).collect(),
+        Args::Json { items, .. } => items.iter().map(|w| w.span).collect(),
+        _ => Vec::new(),
+    };
+    let Some((_, sources)) = spans.split_last() else {
+        return Vec::new();
+    };
+    sources
+        .iter()
+        .filter(|s| !ins.heredocs.iter().any(|h| h.marker == **s))
+        .copied()
+        .collect()
+}
+
 /// A rule over one Dockerfile.
 pub trait DockerfileRule: Sync {
     fn meta(&self) -> &'static RuleMeta;

@@ -1,4 +1,3 @@
-use seaworthy_dockerfile::model::MountType;
 use seaworthy_dockerfile::shell::{Command, Word};
 
 use super::{DockerfileContext, DockerfileRule};
@@ -43,10 +42,7 @@ impl DockerfileRule for PipCacheKept {
                     .variables_before(stage.index, index)
                     .value("PIP_NO_CACHE_DIR")
                     .is_some_and(|v| !v.is_empty());
-                let mounted = step.mounts.iter().any(|m| {
-                    matches!(m.kind, MountType::Cache | MountType::Tmpfs)
-                        && m.target.as_deref().is_some_and(is_pip_cache)
-                });
+                let mounted = super::cache_mounted(step, is_pip_cache);
                 if env_off || mounted {
                     continue;
                 }

@@ -1,4 +1,3 @@
-use seaworthy_dockerfile::model::MountType;
 use seaworthy_dockerfile::shell::Command;
 
 use super::install_without_yes::subcommand;
@@ -89,10 +88,7 @@ impl DockerfileRule for RpmCacheNotCleaned {
                     if !is_install(tool, sub.value.as_deref().unwrap_or("")) {
                         continue;
                     }
-                    let mounted = step.mounts.iter().any(|m| {
-                        matches!(m.kind, MountType::Cache | MountType::Tmpfs)
-                            && m.target.as_deref().is_some_and(|t| covers(caches, t))
-                    });
+                    let mounted = super::cache_mounted(step, |t| covers(caches, t));
                     let cleaned = script
                         .commands
                         .iter()
