@@ -278,7 +278,8 @@ pub struct Instruction {
     /// Each line continuation: the escape character up to and including the newline.
     pub continuations: Vec<Span>,
     pub skipped: Vec<SkippedLine>,
-    /// Escape characters BuildKit drops: one at the very end of ARG, ENV or LABEL arguments.
+    /// Text BuildKit drops: an escape character at the very end of ARG, ENV or LABEL
+    /// arguments, or HEALTHCHECK arguments that start with a byte BuildKit takes for space.
     pub dropped: Vec<Span>,
     /// 1-based physical lines, as BuildKit's `StartLine`/`EndLine` (heredocs included).
     pub start_line: usize,
@@ -321,7 +322,7 @@ pub enum TokenKind {
     SkippedEmpty,
     HeredocBody,
     HeredocTerminator,
-    /// Bytes BuildKit ignores (a lone escape character at the end of the arguments).
+    /// Bytes BuildKit ignores (see [`Instruction::dropped`]).
     Dropped,
     /// White space between the other tokens.
     Trivia,
@@ -1194,6 +1195,11 @@ fn parse_args(
                 sep += 1;
             }
             if sep == start {
+                // BuildKit tests single bytes for space, so text starting with the byte 0x85 or
+                // 0xA0 yields no arguments at all: the rest of the line is dropped.
+                if start < end {
+                    dropped.push(line.span(start, end));
+                }
                 Args::None
             } else {
                 let mut next = sep;

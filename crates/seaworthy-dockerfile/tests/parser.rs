@@ -512,3 +512,24 @@ fn edge_cases_found_by_comparing_with_buildkit() {
     let src = format!("\u{feff}{}\nFROM a\n", "#".repeat(65532));
     assert_eq!(dump_of(&src), lines(&[r#"(from "a")"#]));
 }
+
+#[test]
+fn healthcheck_arguments_after_a_lone_space_byte_are_dropped_but_kept_in_the_tree() {
+    // Found by fuzzing: BuildKit splits HEALTHCHECK byte by byte, and 0x85 counts as space.
+    let src = b"FROM a\nHEALTHCHECK --interval=30s --\x85tart CMD x\n".to_vec();
+    let df = Dockerfile::parse(src.clone()).unwrap();
+    assert_eq!(df.reprint(), src);
+    assert_eq!(
+        dump(&df),
+        lines(&[r#"(from "a")"#, r#"(healthcheck ["--interval=30s"])"#])
+    );
+    let hc = df.instructions().nth(1).unwrap();
+    assert_eq!(hc.dropped.len(), 1);
+    assert!(df
+        .tokens()
+        .iter()
+        .filter(|t| t.kind == TokenKind::Trivia)
+        .all(|t| df.source()[t.span.range()]
+            .iter()
+            .all(u8::is_ascii_whitespace)));
+}
