@@ -87,8 +87,8 @@ def main():
     print(f"median of {args.runs} runs over the whole corpus, as a multiple of seaworthy's time:")
     for name, t in results.items():
         print(f"  {name:16} {t / base:8.1f}x")
-    print("(seaworthy check at this stage parses and validates every Dockerfile; hadolint and trivy "
-          "also run their rules, so these ratios are an upper bound until the rule engine lands)")
+    print("(all three parse every file and run their Dockerfile rules; seaworthy's catalogue is still "
+          "growing, so rerun this as rules land)")
 
 
 if __name__ == "__main__":
