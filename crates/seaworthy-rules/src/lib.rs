@@ -21,6 +21,44 @@ pub fn catalogue() -> Vec<&'static RuleMeta> {
     all
 }
 
+/// A rule's documentation page in Markdown, as docs/rules/<ID>.md holds it.
+pub fn rule_markdown(m: &RuleMeta) -> String {
+    let aliases = if m.aliases.is_empty() {
+        "none (seaworthy is the first to check this)".to_owned()
+    } else {
+        m.aliases
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "<!-- Generated from crates/seaworthy-rules: edit the rule's source, then run\n     \
+         `UPDATE_RULE_DOCS=1 cargo test -p seaworthy-rules rule_docs`. -->\n\
+         # {id} {name}\n\n\
+         {summary}\n\n\
+         | severity | category | practice | also known as |\n\
+         |---|---|---|---|\n\
+         | {severity} | {category} | {practice} | {aliases} |\n\n\
+         ## Why it matters\n\n{why}\n\n\
+         ## Example\n\n```dockerfile\n{bad}```\n\n\
+         ## Use instead\n\n```dockerfile\n{good}```\n",
+        id = m.id,
+        name = m.name,
+        summary = m.summary,
+        severity = m.severity,
+        category = m.category.as_str(),
+        practice = if m.practice == 0 {
+            "correctness".to_owned()
+        } else {
+            format!("#{}", m.practice)
+        },
+        why = m.why,
+        bad = m.bad,
+        good = m.good,
+    )
+}
+
 /// Looks a rule up by id (`SW1001`), name (`last-user-root`) or alias (`DL3002`), case-insensitively.
 pub fn find_rule(key: &str) -> Option<&'static RuleMeta> {
     catalogue().into_iter().find(|m| {
@@ -54,6 +92,61 @@ mod tests {
             }
             for section in [m.summary, m.why, m.bad, m.good] {
                 assert!(!section.trim().is_empty(), "{} lacks documentation", m.id);
+            }
+        }
+    }
+
+    /// docs/rules is generated from the rules' own documentation; this fails when it is stale.
+    #[test]
+    fn rule_docs_are_up_to_date() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules");
+        let update = std::env::var_os("UPDATE_RULE_DOCS").is_some();
+        let mut index = String::from(
+            "<!-- Generated from crates/seaworthy-rules. -->\n# seaworthy rules\n\n\
+             | id | name | severity | category | summary |\n|---|---|---|---|---|\n",
+        );
+        let mut stale = Vec::new();
+        let mut expected_files = vec!["README.md".to_owned()];
+        for m in catalogue() {
+            index.push_str(&format!(
+                "| [{id}]({id}.md) | {} | {} | {} | {} |\n",
+                m.name,
+                m.severity,
+                m.category.as_str(),
+                m.summary.replace('|', "\\|"),
+                id = m.id
+            ));
+            let file = format!("{}.md", m.id);
+            check_doc(&dir.join(&file), &rule_markdown(m), update, &mut stale);
+            expected_files.push(file);
+        }
+        check_doc(&dir.join("README.md"), &index, update, &mut stale);
+        // A page whose rule is gone is stale too.
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !expected_files.contains(&name) {
+                if update {
+                    std::fs::remove_file(entry.path()).unwrap();
+                } else {
+                    stale.push(name);
+                }
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "docs/rules is stale ({}); run `UPDATE_RULE_DOCS=1 cargo test -p seaworthy-rules rule_docs`",
+            stale.join(", ")
+        );
+    }
+
+    fn check_doc(path: &std::path::Path, want: &str, update: bool, stale: &mut Vec<String>) {
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        if have != want {
+            if update {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, want).unwrap();
+            } else {
+                stale.push(path.file_name().unwrap().to_string_lossy().into_owned());
             }
         }
     }
