@@ -612,9 +612,6 @@ impl LogicalLine<'_> {
     fn end(&self, at: usize) -> usize {
         for &(off, seg) in &self.map {
             if at <= off + seg.len() {
-                if at == off && off > 0 {
-                    continue;
-                }
                 return seg.start + (at - off);
             }
         }
@@ -1173,7 +1170,15 @@ fn parse_args(
             if words.is_empty() {
                 Args::None
             } else {
-                Args::Words(words)
+                Args::Words(
+                    words
+                        .into_iter()
+                        .map(|r| Arg {
+                            span: line.span(r.start, r.end),
+                            decoded: None,
+                        })
+                        .collect(),
+                )
             }
         }
         Keyword::Env => name_values(line, start, end, escape, "ENV", dropped)?,
@@ -1386,7 +1391,7 @@ fn shell_words(
     end: usize,
     escape: u8,
     dropped: &mut Vec<Span>,
-) -> Vec<Arg> {
+) -> Vec<std::ops::Range<usize>> {
     let t = &line.text[..end];
     let mut words = Vec::new();
     let mut pos = start;
@@ -1431,10 +1436,7 @@ fn shell_words(
             word_end = pos;
         }
         if blank_ok || word_end > word_start {
-            words.push(Arg {
-                span: line.span(word_start, word_end),
-                decoded: None,
-            });
+            words.push(word_start..word_end);
         }
     }
     words
@@ -1454,8 +1456,7 @@ fn name_values(
     let Some(first) = words.first() else {
         return Ok(Args::None);
     };
-    let first_range = logical_range(line, first.span);
-    if memchr::memchr(b'=', &t[first_range.clone()]).is_none() {
+    if memchr::memchr(b'=', &t[first.clone()]).is_none() {
         // Legacy form: the key is everything up to the first white space run, and the value
         // keeps everything after it, a trailing escape included.
         dropped.clear();
@@ -1480,8 +1481,7 @@ fn name_values(
         }]));
     }
     let mut pairs = Vec::with_capacity(words.len());
-    for w in &words {
-        let r = logical_range(line, w.span);
+    for r in &words {
         let Some(eq) = memchr::memchr(b'=', &t[r.clone()]) else {
             let word = String::from_utf8_lossy(&t[r.clone()]);
             return Err((
@@ -1489,7 +1489,7 @@ fn name_values(
                     "Syntax error - can't find = in {}. Must be of the form: name=value",
                     crate::text::go_quote(word.as_bytes())
                 ),
-                w.span,
+                line.span(r.start, r.end),
             ));
         };
         pairs.push(KeyValue {
@@ -1499,37 +1499,6 @@ fn name_values(
         });
     }
     Ok(Args::KeyValues(pairs))
-}
-
-/// The logical range of a source span produced by `line.span`.
-fn logical_range(line: &LogicalLine<'_>, span: Span) -> std::ops::Range<usize> {
-    let to_logical = |src: usize, prefer_end: bool| -> usize {
-        for &(off, seg) in &line.map {
-            let inside = if prefer_end {
-                src > seg.start && src <= seg.end
-            } else {
-                src >= seg.start && src < seg.end
-            };
-            if inside {
-                return off + (src - seg.start);
-            }
-        }
-        // An empty span at a segment boundary.
-        for &(off, seg) in &line.map {
-            if src == seg.start {
-                return off;
-            }
-            if src == seg.end {
-                return off + seg.len();
-            }
-        }
-        line.text.len()
-    };
-    if span.is_empty() {
-        let s = to_logical(span.start, false);
-        return s..s;
-    }
-    to_logical(span.start, false)..to_logical(span.end, true)
 }
 
 type FoundHeredoc = (Span, String, u32, bool, bool);

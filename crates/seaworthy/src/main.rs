@@ -146,14 +146,15 @@ fn read(path: &Path) -> Result<Vec<u8>, ExitCode> {
     })
 }
 
-fn report_parse_error(path: &Path, e: &ParseError) {
-    eprintln!(
+/// `file:line:col: error: message`, the one shape every parse error is shown in.
+fn parse_error_line(path: &Path, e: &ParseError) -> String {
+    format!(
         "{}:{}:{}: error: {}",
         path.display(),
         e.position.line,
         e.position.column,
         e.message
-    );
+    )
 }
 
 fn debug(cmd: DebugCommand) -> ExitCode {
@@ -221,7 +222,7 @@ fn with_parsed(path: &Path, out: impl Fn(&Dockerfile) -> Vec<u8>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            report_parse_error(path, &e);
+            eprintln!("{}", parse_error_line(path, &e));
             ExitCode::from(2)
         }
     }
@@ -339,13 +340,7 @@ fn check_file(path: PathBuf, options: &BuildOptions) -> FileReport {
     let df = match Dockerfile::parse(src) {
         Ok(df) => df,
         Err(e) => {
-            report.errors.push(format!(
-                "{}:{}:{}: error: {}",
-                path.display(),
-                e.position.line,
-                e.position.column,
-                e.message
-            ));
+            report.errors.push(parse_error_line(&path, &e));
             return report;
         }
     };
