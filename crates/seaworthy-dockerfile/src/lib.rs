@@ -1,6 +1,7 @@
 //! Lossless Dockerfile parsing with BuildKit's grammar, word expansion with BuildKit's shell
 //! lexer semantics, the stage model, and RUN script analysis.
 
+pub mod context;
 pub mod dump;
 pub mod expand;
 pub mod model;
@@ -10,6 +11,7 @@ pub mod span;
 pub mod syntax;
 mod text;
 
+pub use context::BuildContext;
 pub use model::{
     BaseImage, BuildOptions, EffectiveShell, EffectiveUser, Expanded, InEffect, Model, ModelError,
     Mount, RunScript, SourceRef, Stage, Step, Variables,

@@ -141,7 +141,7 @@ mod tests {
         let df = Dockerfile::parse(src.as_bytes().to_vec()).unwrap();
         let findings = {
             let model = Model::build(&df, &BuildOptions::default());
-            seaworthy_rules::check_dockerfile(&df, &model)
+            seaworthy_rules::check_dockerfile(&df, &model, &Default::default(), None)
         };
         (df, findings)
     }
@@ -206,7 +206,7 @@ mod tests {
         src.push(b'\n');
         let df = Dockerfile::parse(src).unwrap();
         let model = Model::build(&df, &BuildOptions::default());
-        let findings = seaworthy_rules::check_dockerfile(&df, &model);
+        let findings = seaworthy_rules::check_dockerfile(&df, &model, &Default::default(), None);
         let mut out = Vec::new();
         human(
             &mut out,

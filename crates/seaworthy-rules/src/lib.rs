@@ -7,11 +7,13 @@
 
 mod finding;
 pub mod rules;
+mod settings;
 #[cfg(test)]
 pub(crate) mod testing;
 
 pub use finding::{Category, Edit, Finding, Fix, Related, RuleMeta, Severity};
 pub use rules::dockerfile::{check_dockerfile, DockerfileContext, DockerfileRule};
+pub use settings::{LabelType, PinLevel, Settings};
 
 /// Every rule's metadata, in id order.
 pub fn catalogue() -> Vec<&'static RuleMeta> {

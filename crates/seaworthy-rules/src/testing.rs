@@ -1,11 +1,22 @@
 //! Test helpers: run one rule on a Dockerfile snippet.
 
-use seaworthy_dockerfile::{BuildOptions, Dockerfile, Model};
+use seaworthy_dockerfile::{BuildContext, BuildOptions, Dockerfile, Model};
 
 use crate::rules::dockerfile::{DockerfileContext, DockerfileRule};
+use crate::Settings;
 
 /// The findings of `rule` on `src`, as (1-based line, message).
 pub fn findings(rule: &dyn DockerfileRule, src: &str) -> Vec<(usize, String)> {
+    findings_with(rule, src, &Settings::default(), None)
+}
+
+/// The findings of `rule` on `src` with `settings` and a build context, as (line, message).
+pub fn findings_with(
+    rule: &dyn DockerfileRule,
+    src: &str,
+    settings: &Settings,
+    build_context: Option<&BuildContext>,
+) -> Vec<(usize, String)> {
     let file = Dockerfile::parse(src.as_bytes().to_vec())
         .unwrap_or_else(|e| panic!("snippet does not parse: {e}\n{src}"));
     let model = Model::build(&file, &BuildOptions::default());
@@ -17,6 +28,8 @@ pub fn findings(rule: &dyn DockerfileRule, src: &str) -> Vec<(usize, String)> {
     let cx = DockerfileContext {
         file: &file,
         model: &model,
+        settings,
+        build_context,
     };
     let mut out = Vec::new();
     rule.check(&cx, &mut out);
@@ -53,4 +66,20 @@ pub fn assert_documented_examples(rule: &dyn DockerfileRule) {
         m.id
     );
     assert_clean(rule, m.good);
+}
+
+#[allow(dead_code)] // used by rules with settings
+/// Asserts the rule, run with `settings` (and a build context), fires on exactly these lines.
+pub fn assert_fires_with(
+    rule: &dyn DockerfileRule,
+    settings: &Settings,
+    build_context: Option<&BuildContext>,
+    src: &str,
+    lines: &[usize],
+) {
+    let got: Vec<usize> = findings_with(rule, src, settings, build_context)
+        .into_iter()
+        .map(|(l, _)| l)
+        .collect();
+    assert_eq!(got, lines, "{} on:\n{src}", rule.meta().id);
 }

@@ -361,7 +361,12 @@ fn check_file(path: PathBuf, options: &BuildOptions) -> FileReport {
     }
     // A file BuildKit would refuse is reported as such, not linted on a guess.
     if model.errors.is_empty() {
-        report.findings = seaworthy_rules::check_dockerfile(&df, &model);
+        report.findings = seaworthy_rules::check_dockerfile(
+            &df,
+            &model,
+            &seaworthy_rules::Settings::default(),
+            None,
+        );
     }
     drop(model);
     report.file = Some(df);

@@ -129,6 +129,8 @@ mod tests {
         let cx = DockerfileContext {
             file: &file,
             model: &model,
+            settings: &crate::Settings::default(),
+            build_context: None,
         };
         let mut out = Vec::new();
         BaseImageUnpinned.check(&cx, &mut out);

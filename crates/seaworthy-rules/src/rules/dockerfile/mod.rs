@@ -4,14 +4,18 @@
 //! metadata with documentation, the check, `#[cfg(test)]` failing and passing snippets), then
 //! list it in `dockerfile_rules!` below under its category.
 
-use seaworthy_dockerfile::{Dockerfile, Model, Stage};
+use seaworthy_dockerfile::{BuildContext, Dockerfile, Model, Stage};
 
-use crate::{Finding, RuleMeta};
+use crate::{Finding, RuleMeta, Settings};
 
 /// What a Dockerfile rule can read.
 pub struct DockerfileContext<'a> {
     pub file: &'a Dockerfile,
     pub model: &'a Model<'a>,
+    /// The user's rule settings (trusted registries, pin levels, required labels).
+    pub settings: &'a Settings,
+    /// The build context read from disk next to the Dockerfile, when there is one.
+    pub build_context: Option<&'a BuildContext>,
 }
 
 impl<'a> DockerfileContext<'a> {
@@ -134,8 +138,18 @@ dockerfile_rules! {
 }
 
 /// Runs every Dockerfile rule; findings come back in source order.
-pub fn check_dockerfile(file: &Dockerfile, model: &Model<'_>) -> Vec<Finding> {
-    let cx = DockerfileContext { file, model };
+pub fn check_dockerfile(
+    file: &Dockerfile,
+    model: &Model<'_>,
+    settings: &Settings,
+    build_context: Option<&BuildContext>,
+) -> Vec<Finding> {
+    let cx = DockerfileContext {
+        file,
+        model,
+        settings,
+        build_context,
+    };
     let mut out = Vec::new();
     for rule in all() {
         rule.check(&cx, &mut out);
