@@ -1,10 +1,107 @@
-//! Output formats for findings. Rules know nothing of these; the CLI picks one.
+//! Output formats for findings. Rules know nothing of these; the CLI picks one with
+//! [`OutputFormat::parse`] and writes it with [`render`].
+
+mod ci;
+mod location;
+mod sarif;
+mod statistics;
+mod xml;
 
 use std::io::{self, Write};
 
 use annotate_snippets::{Level, Renderer, Snippet};
 use seaworthy_dockerfile::Dockerfile;
 use seaworthy_rules::{Finding, Severity};
+
+pub use ci::{github, gitlab};
+pub use sarif::{rule_help_uri, sarif};
+pub use statistics::statistics;
+pub use xml::{checkstyle, junit};
+
+/// A way to write findings, as `--format` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Code frames with the span underlined, for people.
+    Human,
+    /// `file:line:col: severity[ID] message (name)`, one line per finding.
+    Concise,
+    /// A JSON array of findings.
+    Json,
+    /// SARIF 2.1.0, for code scanning (GitHub, Azure DevOps, IDE viewers).
+    Sarif,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// Checkstyle XML, for review bots and CI plugins.
+    Checkstyle,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+}
+
+impl OutputFormat {
+    /// The names `--format` accepts, in order: "human","concise","json","sarif","junit","checkstyle","github","gitlab".
+    pub const NAMES: &'static [&'static str] = &[
+        "human",
+        "concise",
+        "json",
+        "sarif",
+        "junit",
+        "checkstyle",
+        "github",
+        "gitlab",
+    ];
+
+    const ALL: [OutputFormat; 8] = [
+        OutputFormat::Human,
+        OutputFormat::Concise,
+        OutputFormat::Json,
+        OutputFormat::Sarif,
+        OutputFormat::Junit,
+        OutputFormat::Checkstyle,
+        OutputFormat::Github,
+        OutputFormat::Gitlab,
+    ];
+
+    /// The format a name in [`OutputFormat::NAMES`] stands for (ASCII case ignored).
+    pub fn parse(name: &str) -> Option<OutputFormat> {
+        Self::NAMES
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+            .map(|i| Self::ALL[i])
+    }
+
+    /// The format's name, as [`OutputFormat::parse`] accepts it.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// What the formats that care need besides the findings.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Colour the human format (ignored by the others).
+    pub color: bool,
+}
+
+/// Writes every report in `format`.
+pub fn render(
+    format: OutputFormat,
+    out: &mut dyn Write,
+    reports: &[FileReport<'_>],
+    options: &RenderOptions,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Human => human(out, reports, options.color),
+        OutputFormat::Concise => concise(out, reports),
+        OutputFormat::Json => json(out, reports),
+        OutputFormat::Sarif => sarif(out, reports),
+        OutputFormat::Junit => junit(out, reports),
+        OutputFormat::Checkstyle => checkstyle(out, reports),
+        OutputFormat::Github => github(out, reports),
+        OutputFormat::Gitlab => gitlab(out, reports),
+    }
+}
 
 /// The findings of one checked file.
 pub struct FileReport<'a> {
@@ -198,6 +295,19 @@ mod tests {
             .unwrap()
             .iter()
             .any(|a| a == "DL3002"));
+    }
+
+    #[test]
+    fn every_name_parses_to_the_format_that_bears_it() {
+        assert_eq!(OutputFormat::NAMES.len(), OutputFormat::ALL.len());
+        for (i, name) in OutputFormat::NAMES.iter().enumerate() {
+            let format = OutputFormat::parse(name).unwrap();
+            assert_eq!(format, OutputFormat::ALL[i]);
+            assert_eq!(format.name(), *name);
+        }
+        assert_eq!(OutputFormat::parse("SARIF"), Some(OutputFormat::Sarif));
+        assert_eq!(OutputFormat::parse("xml"), None);
+        assert_eq!(OutputFormat::parse(""), None);
     }
 
     #[test]

@@ -8,6 +8,8 @@
 mod finding;
 pub mod rules;
 mod settings;
+pub mod shellcheck;
+pub mod suppress;
 #[cfg(test)]
 pub(crate) mod testing;
 

@@ -1,17 +1,22 @@
 //! The `seaworthy` command line: discovery, orchestration and output. No rule logic lives here.
 
+mod config;
+mod context;
 mod debug_model;
 mod discover;
+mod shellcheck;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use clap::{Args as ClapArgs, Parser, Subcommand};
+use config::{Config, FailOn};
 use rayon::prelude::*;
 use seaworthy_dockerfile::expand::Lexer;
 use seaworthy_dockerfile::{dump, BuildOptions, Dockerfile, Model, ParseError};
-use seaworthy_report::FileReport as ReportInput;
+use seaworthy_report::{FileReport as ReportInput, OutputFormat, RenderOptions};
+use seaworthy_rules::suppress::Suppressions;
 use seaworthy_rules::{Finding, Severity};
 
 /// Tells whether your containers are fit for production.
@@ -35,16 +40,6 @@ enum Command {
     Debug(DebugCommand),
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    /// Code frames with the span underlined.
-    Human,
-    /// One line per finding: file:line:col: severity[ID] message.
-    Concise,
-    /// A JSON array of findings.
-    Json,
-}
-
 #[derive(ClapArgs)]
 struct CheckArgs {
     /// Files or directories to check; directories are walked respecting .gitignore.
@@ -61,20 +56,53 @@ struct CheckArgs {
     /// The stage `docker build --target` would build (default: the last one).
     #[arg(long)]
     target: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    format: Format,
-    /// Exit 1 when a finding is at least this severe: error, warning, info or style.
-    #[arg(long, default_value = "info", value_parser = parse_severity)]
-    fail_on: Severity,
+    /// The configuration file (default: the nearest .seaworthy.toml from the working directory
+    /// upward, else the nearest .hadolint.yaml).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Run only these rules: ids, names, aliases or categories (comma-separated; repeatable).
+    /// Replaces the configured selection.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Turn these rules off: ids, names, aliases or categories (comma-separated; repeatable).
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Output format: human, concise, json, sarif, junit, checkstyle, github or gitlab.
+    #[arg(long, default_value = "human", value_parser = parse_format)]
+    format: OutputFormat,
+    /// Write the report to FILE instead of standard output (the summary stays on stderr).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// After the report, count the findings per rule.
+    #[arg(long)]
+    statistics: bool,
+    /// Exit 1 when a finding is at least this severe: error, warning, info, style, or none
+    /// (default: the configuration's fail-on, else info).
+    #[arg(long, value_parser = parse_fail_on)]
+    fail_on: Option<FailOn>,
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
-    #[arg(long, default_value = "auto")]
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     color: String,
+    /// No colour, whatever --color says.
+    #[arg(long)]
+    no_color: bool,
+    /// Do not run ShellCheck on RUN scripts.
+    #[arg(long)]
+    no_shellcheck: bool,
 }
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
-    Severity::parse(s)
-        .ok_or_else(|| format!("unknown severity {s:?}: use error, warning, info or style"))
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    FailOn::parse(s)
+        .ok_or_else(|| format!("unknown severity {s:?}: use error, warning, info, style or none"))
+}
+
+fn parse_format(s: &str) -> Result<OutputFormat, String> {
+    OutputFormat::parse(s).ok_or_else(|| {
+        format!(
+            "unknown format {s:?}: use {}",
+            OutputFormat::NAMES.join(", ")
+        )
+    })
 }
 
 #[derive(Subcommand)]
@@ -234,10 +262,29 @@ fn check(args: CheckArgs) -> ExitCode {
             .num_threads(j)
             .build_global();
     }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut config = match Config::find(args.config.as_deref(), &cwd) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    for w in &config.warnings {
+        eprintln!("{w}");
+    }
+    if let Err(e) = config.set_cli_selection(&args.select, &args.ignore) {
+        eprintln!("{e}");
+        return ExitCode::from(2);
+    }
+    let fail_on = args
+        .fail_on
+        .or(config.fail_on)
+        .unwrap_or(FailOn::At(Severity::Info));
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths
+        args.paths.clone()
     };
     let files = match discover::dockerfiles(&paths) {
         Ok(f) => f,
@@ -251,18 +298,26 @@ fn check(args: CheckArgs) -> ExitCode {
     // so that output order does not depend on scheduling.
     let results: Vec<FileReport> = files
         .into_par_iter()
-        .map(|path| check_file(path, &options))
+        .map(|path| check_file(path, &options, &config))
         .collect();
+
+    let to_stdout = args.output.is_none();
+    // Machine formats on stdout stay parseable: diagnostics and statistics go to stderr.
+    let for_people = matches!(args.format, OutputFormat::Human | OutputFormat::Concise);
+    let side_to_stdout = !to_stdout || for_people;
     let mut errors = 0;
-    let mut stdout = std::io::stdout().lock();
+    let mut side = String::new();
     for report in &results {
         if !report.errors.is_empty() {
             errors += 1;
         }
         for line in report.errors.iter().chain(&report.warnings) {
-            let _ = writeln!(stdout, "{line}");
+            side.push_str(line);
+            side.push('\n');
         }
     }
+    emit(side_to_stdout, side.as_bytes());
+
     let shown: Vec<String> = results
         .iter()
         .map(|r| r.path.display().to_string())
@@ -278,28 +333,50 @@ fn check(args: CheckArgs) -> ExitCode {
             })
         })
         .collect();
-    let color = match args.color.as_str() {
-        "always" => true,
-        "never" => false,
-        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let _ = match args.format {
-        Format::Human => seaworthy_report::human(&mut stdout, &inputs, color),
-        Format::Concise => seaworthy_report::concise(&mut stdout, &inputs),
-        Format::Json => seaworthy_report::json(&mut stdout, &inputs),
-    };
+    let color = !args.no_color
+        && match args.color.as_str() {
+            "always" => true,
+            "never" => false,
+            _ => {
+                to_stdout
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+    let render_options = RenderOptions { color };
+    let mut report = Vec::new();
+    let _ = seaworthy_report::render(args.format, &mut report, &inputs, &render_options);
+    match &args.output {
+        None => emit(true, &report),
+        Some(path) => {
+            if let Err(e) = write_atomically(path, &report) {
+                eprintln!("{}: error: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if args.statistics {
+        let mut table = Vec::new();
+        let _ = seaworthy_report::statistics(&mut table, &inputs);
+        emit(side_to_stdout, &table);
+    }
+
     let findings: usize = results.iter().map(|r| r.findings.len()).sum();
     let failing = results
         .iter()
         .flat_map(|r| &r.findings)
-        .any(|f| f.severity >= args.fail_on);
+        .any(|f| fail_on.fails(f.severity));
     if !args.quiet {
         eprintln!(
-            "checked {} Dockerfile{}, {} with errors, {findings} finding{}",
+            "checked {} Dockerfile{}, {} with errors, {findings} finding{}{}",
             results.len(),
             if results.len() == 1 { "" } else { "s" },
             errors,
             if findings == 1 { "" } else { "s" },
+            match &args.output {
+                Some(path) => format!(", report written to {}", path.display()),
+                None => String::new(),
+            }
         );
     }
     if errors > 0 {
@@ -311,6 +388,32 @@ fn check(args: CheckArgs) -> ExitCode {
     }
 }
 
+/// Writes to stdout, or to stderr when `stdout` is false.
+fn emit(stdout: bool, bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
+    }
+    let _ = if stdout {
+        std::io::stdout().lock().write_all(bytes)
+    } else {
+        std::io::stderr().lock().write_all(bytes)
+    };
+}
+
+/// Replaces `path` with `bytes` through a temporary file in the same directory, so that a
+/// reader never sees half a report and a failed run leaves the old one in place.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 struct FileReport {
     path: PathBuf,
     /// Set when the file parsed.
@@ -320,7 +423,7 @@ struct FileReport {
     warnings: Vec<String>,
 }
 
-fn check_file(path: PathBuf, options: &BuildOptions) -> FileReport {
+fn check_file(path: PathBuf, options: &BuildOptions, config: &Config) -> FileReport {
     let mut report = FileReport {
         path: path.clone(),
         file: None,
@@ -361,12 +464,12 @@ fn check_file(path: PathBuf, options: &BuildOptions) -> FileReport {
     }
     // A file BuildKit would refuse is reported as such, not linted on a guess.
     if model.errors.is_empty() {
-        report.findings = seaworthy_rules::check_dockerfile(
-            &df,
-            &model,
-            &seaworthy_rules::Settings::default(),
-            None,
-        );
+        let mut findings = seaworthy_rules::check_dockerfile(&df, &model, &config.settings, None);
+        if config.inline_ignores {
+            Suppressions::from_file(&df, &model).apply(&mut findings);
+        }
+        config.filter(&path, &mut findings);
+        report.findings = findings;
     }
     drop(model);
     report.file = Some(df);

@@ -51,12 +51,14 @@ mod expose_stopsignal;
 mod go;
 mod mount;
 mod run_script;
+mod suggest;
 #[cfg(test)]
 mod tests;
 mod validate;
 mod variables;
 
 pub use run_script::{RunScript, ScriptOrigin};
+pub use suggest::did_you_mean;
 pub use variables::{
     ArgOrigin, ArgValue, GlobalArg, Variable, VariableKind, Variables, AUTOMATIC_ARGS, PROXY_ARGS,
 };

@@ -2,11 +2,13 @@ use seaworthy_dockerfile::BaseImage;
 
 use super::base_image_unpinned::base_word;
 use super::{DockerfileContext, DockerfileRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Finding, PinLevel, RuleMeta, Severity};
 
 /// A base image tag that names only a major version (`python:3`, `node:20-alpine`), a bare
 /// release codename (`debian:bookworm`) or a moving channel (`node:lts`): it moves on every
-/// minor release, so two builds a month apart start from different bases.
+/// minor release, so two builds a month apart start from different bases. Only at the
+/// `base_pin` level `patch` (the default): `tag` accepts any tag but `latest`, and `digest`
+/// hands the job to base-image-not-digest-pinned.
 pub struct BaseImageTagCoarse;
 
 static META: RuleMeta = RuleMeta {
@@ -21,7 +23,10 @@ static META: RuleMeta = RuleMeta {
           at every minor or patch release: better than `latest`, but a rebuild still silently \
           changes the interpreter, libc or system libraries under the application. Pin a \
           full version (`python:3.12.7-slim-bookworm`, `alpine:3.20.3`), or a digest, and \
-          update it on purpose (Renovate and Dependabot bump such tags).",
+          update it on purpose (Renovate and Dependabot bump such tags). The rule follows the \
+          `base_pin` setting: at `patch` (the default) it reports coarse tags; at `tag` any \
+          tag but `latest` is accepted and it stays silent; at `digest` \
+          base-image-not-digest-pinned reports every base without a digest instead.",
     bad: "FROM node:20-alpine\nCOPY . /app\n",
     good: "FROM node:20.18.0-alpine3.20\nCOPY . /app\n",
 };
@@ -63,6 +68,9 @@ impl DockerfileRule for BaseImageTagCoarse {
     }
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
+        if cx.settings.base_pin != PinLevel::Patch {
+            return;
+        }
         for stage in &cx.model.stages {
             let BaseImage::Image(image) = &stage.base else {
                 continue;
@@ -155,5 +163,19 @@ mod tests {
             &BaseImageTagCoarse,
             "FROM node:20@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
         );
+    }
+
+    #[test]
+    fn follows_the_pin_level() {
+        use crate::Settings;
+        let src = "FROM python:3\nFROM node:lts\n";
+        let at = |base_pin| Settings {
+            base_pin,
+            ..Settings::default()
+        };
+        assert_fires_with(&BaseImageTagCoarse, &at(PinLevel::Patch), None, src, &[1, 2]);
+        assert_fires_with(&BaseImageTagCoarse, &at(PinLevel::Tag), None, src, &[]);
+        // At `digest`, base-image-not-digest-pinned reports these bases instead.
+        assert_fires_with(&BaseImageTagCoarse, &at(PinLevel::Digest), None, src, &[]);
     }
 }

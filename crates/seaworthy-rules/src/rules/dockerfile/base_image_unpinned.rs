@@ -29,7 +29,10 @@ static META: RuleMeta = RuleMeta {
           which base a running image was built from. Pin a version tag, and a digest for \
           images that matter. The tag is judged after ARG expansion, so `FROM python:${PY}` \
           with `ARG PY=latest` fires and one with `ARG PY=3.12` does not; a base that only \
-          becomes known with `--build-arg` is not judged.",
+          becomes known with `--build-arg` is not judged. This rule fires at every \
+          `base_pin` level; `patch` (the default) also reports coarse tags \
+          (base-image-tag-coarse) and `digest` every base without a digest \
+          (base-image-not-digest-pinned).",
     bad: "FROM python\nCOPY app /app\n",
     good: "FROM python:3.12.7-slim-bookworm\nCOPY app /app\n",
 };

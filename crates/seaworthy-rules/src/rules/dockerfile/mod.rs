@@ -8,6 +8,8 @@ use seaworthy_dockerfile::{BuildContext, Dockerfile, Model, Stage};
 
 use crate::{Finding, RuleMeta, Settings};
 
+mod packages;
+
 /// What a Dockerfile rule can read.
 pub struct DockerfileContext<'a> {
     pub file: &'a Dockerfile,
@@ -96,20 +98,34 @@ macro_rules! dockerfile_rules {
 dockerfile_rules! {
     // identity
     last_user_root::LastUserRoot,
+    user_not_numeric::UserNotNumeric,
     // supply-chain
     base_image_unpinned::BaseImageUnpinned,
     base_image_tag_coarse::BaseImageTagCoarse,
+    base_image_not_digest_pinned::BaseImageNotDigestPinned,
+    registry_untrusted::RegistryUntrusted,
     curl_pipe_shell::CurlPipeShell,
     pipe_without_pipefail::PipeWithoutPipefail,
+    system_package_unpinned::SystemPackageUnpinned,
+    language_package_unpinned::LanguagePackageUnpinned,
+    dist_upgrade_in_build::DistUpgradeInBuild,
+    packages_upgraded_in_build::PackagesUpgradedInBuild,
+    tls_verification_disabled::TlsVerificationDisabled,
+    package_signature_unchecked::PackageSignatureUnchecked,
     // runtime
     shell_form_cmd::ShellFormCmd,
     healthcheck_missing::HealthcheckMissing,
     healthcheck_no_op::HealthcheckNoOp,
     healthcheck_without_start_period::HealthcheckWithoutStartPeriod,
     ssh_port_exposed::SshPortExposed,
+    healthcheck_tool_missing::HealthcheckToolMissing,
+    volume_not_owned_by_user::VolumeNotOwnedByUser,
+    database_data_not_on_volume::DatabaseDataNotOnVolume,
     // secrets
     secret_in_arg_or_env::SecretInArgOrEnv,
     secret_file_copied::SecretFileCopied,
+    password_set_in_build::PasswordSetInBuild,
+    context_secret_copied::ContextSecretCopied,
     // hygiene
     install_without_yes::InstallWithoutYes,
     apt_install_recommends::AptInstallRecommends,
@@ -117,13 +133,36 @@ dockerfile_rules! {
     apt_instead_of_apt_get::AptInsteadOfAptGet,
     pip_cache_kept::PipCacheKept,
     apk_cache_kept::ApkCacheKept,
+    package_index_update_alone::PackageIndexUpdateAlone,
+    node_package_cache_kept::NodePackageCacheKept,
     rpm_cache_not_cleaned::RpmCacheNotCleaned,
     cleanup_in_later_layer::CleanupInLaterLayer,
     sudo_in_run::SudoInRun,
     cd_instead_of_workdir::CdInsteadOfWorkdir,
     chmod_world_writable::ChmodWorldWritable,
     curl_and_wget::CurlAndWget,
+    wget_without_progress::WgetWithoutProgress,
+    useradd_high_uid_without_no_log_init::UseraddHighUidWithoutNoLogInit,
+    pointless_command_in_run::PointlessCommandInRun,
+    bin_sh_replaced::BinShReplaced,
+    consecutive_run::ConsecutiveRun,
+    archive_copied_then_extracted::ArchiveCopiedThenExtracted,
+    toolchain_in_final_image::ToolchainInFinalImage,
+    context_copied_before_install::ContextCopiedBeforeInstall,
+    label_key_invalid::LabelKeyInvalid,
+    label_value_empty::LabelValueEmpty,
+    required_label_missing::RequiredLabelMissing,
+    label_not_in_schema::LabelNotInSchema,
+    label_value_invalid::LabelValueInvalid,
+    dockerignore_missing::DockerignoreMissing,
+    dockerignore_incomplete::DockerignoreIncomplete,
     // correctness
+    expose_invalid::ExposeInvalid,
+    expose_protocol_casing::ExposeProtocolCasing,
+    copy_relative_without_workdir::CopyRelativeWithoutWorkdir,
+    instruction_casing_inconsistent::InstructionCasingInconsistent,
+    empty_continuation_line::EmptyContinuationLine,
+    workdir_system_directory::WorkdirSystemDirectory,
     repeated_cmd_entrypoint_healthcheck::RepeatedCmdEntrypointHealthcheck,
     maintainer_deprecated::MaintainerDeprecated,
     add_instead_of_copy::AddInsteadOfCopy,
@@ -135,6 +174,16 @@ dockerfile_rules! {
     workdir_relative::WorkdirRelative,
     copy_dest_not_directory::CopyDestNotDirectory,
     legacy_key_value_format::LegacyKeyValueFormat,
+    from_platform_constant::FromPlatformConstant,
+    from_platform_redundant::FromPlatformRedundant,
+    copy_from_unknown_stage::CopyFromUnknownStage,
+    copy_from_entire_filesystem::CopyFromEntireFilesystem,
+    undefined_var::UndefinedVar,
+    undefined_arg_in_from::UndefinedArgInFrom,
+    invalid_default_arg_in_from::InvalidDefaultArgInFrom,
+    env_self_reference::EnvSelfReference,
+    copy_ignored_file::CopyIgnoredFile,
+    dockerignore_invalid::DockerignoreInvalid,
 }
 
 /// Runs every Dockerfile rule; findings come back in source order.
