@@ -308,15 +308,25 @@ impl IgnoreFile {
                     cleaned.remove(0);
                 }
             }
-            if exception && cleaned.is_empty() {
-                errors.push(IgnoreError {
-                    line,
-                    message: "illegal exclusion pattern: \"!\"".to_owned(),
-                });
-                continue;
+            // patternmatcher trims and cleans the line once more, `!` included, when it
+            // compiles it: `!/` becomes `!`, which it refuses.
+            let written = if exception {
+                format!("!{cleaned}")
+            } else {
+                cleaned
+            };
+            let mut cleaned = go_clean(written.trim_matches(go_space));
+            let exception = cleaned.starts_with('!');
+            if exception {
+                if cleaned.len() == 1 {
+                    errors.push(IgnoreError {
+                        line,
+                        message: "illegal exclusion pattern: \"!\"".to_owned(),
+                    });
+                    continue;
+                }
+                cleaned.remove(0);
             }
-            // patternmatcher trims and cleans once more when it compiles.
-            let cleaned = go_clean(cleaned.trim_matches(go_space));
             let matcher = match PathPattern::new(&cleaned) {
                 Ok(m) => Some(m),
                 Err(e) => {
@@ -454,7 +464,9 @@ impl PathPattern {
                     re.push_str("[^/]");
                     detected = Detected::Regex;
                 }
-                '.' | '+' | '(' | ')' | '|' | '{' | '}' | '$' => {
+                // patternmatcher means to escape `.+()|{}$`, but its bitmap has room for
+                // characters below 64 only: `|`, `{` and `}` reach the regexp unescaped.
+                '.' | '+' | '(' | ')' | '$' => {
                     re.push('\\');
                     re.push(ch);
                 }
@@ -628,10 +640,41 @@ fn go_regex_to_rust(go: &str) -> Option<String> {
                     }
                 }
             }
+            // Go reads `{` as a literal unless a repetition `{n}`, `{n,}` or `{n,m}` follows;
+            // Rust rejects a stray one.
+            '{' => match go_repetition(&chars[i..]) {
+                Some(len) => {
+                    out.push('{');
+                    out.extend(&chars[i..i + len]);
+                    i += len;
+                }
+                None => out.push_str("\\{"),
+            },
+            '}' => out.push_str("\\}"),
             _ => out.push(c),
         }
     }
     Some(out)
+}
+
+/// After a `{`: the length of the rest of a Go repetition (`2}`, `2,}`, `2,5}`), `None` when
+/// the `{` is a literal.
+fn go_repetition(rest: &[char]) -> Option<usize> {
+    let digits = |from: usize| {
+        rest[from..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let min = digits(0);
+    if min == 0 {
+        return None;
+    }
+    let mut len = min;
+    if rest.get(len) == Some(&',') {
+        len += 1 + digits(len + 1);
+    }
+    (rest.get(len) == Some(&'}')).then_some(len + 1)
 }
 
 /// An escaped character: punctuation escaped so that Rust reads the literal Go reads; letters
@@ -679,7 +722,8 @@ mod tests {
 
     #[test]
     fn reads_lines_like_buildkit() {
-        let f = ignore("\u{feff}# comment\n  # not a comment\n/test2\n\n! /inv/abs \r\nfoo/\n!\n");
+        let f =
+            ignore("\u{feff}# comment\n  # not a comment\n/test2\n\n! /inv/abs \r\nfoo/\n!\n!/\n");
         let got: Vec<(usize, &str, bool)> = f
             .patterns
             .iter()
@@ -694,8 +738,9 @@ mod tests {
                 (6, "foo", false),
             ]
         );
-        assert_eq!(f.errors.len(), 1);
+        assert_eq!(f.errors.len(), 2);
         assert_eq!(f.errors[0].line, 7);
+        assert_eq!(f.errors[1].line, 8);
     }
 
     #[test]
@@ -740,7 +785,15 @@ mod tests {
         assert!(!pattern_matches("\\*x", "ax"));
         assert!(pattern_matches("a.b", "a.b"));
         assert!(!pattern_matches("a.b", "axb"));
+        // Plain characters only: compared as they are.
         assert!(pattern_matches("(x)+{y}|$", "(x)+{y}|$"));
+        // With a wildcard, BuildKit's regexp sees `|` and `{n}` unescaped.
+        assert!(pattern_matches("[a-c]/|", "b/anything"));
+        assert!(pattern_matches("*|", "a/b"));
+        assert!(pattern_matches("a{2}*", "aa.txt"));
+        assert!(!pattern_matches("a{2}*", "a{2}.txt"));
+        assert!(pattern_matches("a{*", "a{b"));
+        assert!(pattern_matches("a}*", "a}b"));
         assert!(PathPattern::new("[abc").is_err());
         assert!(PathPattern::new("abc\\").is_err());
         assert!(PathPattern::new("[]").is_err());

@@ -14,7 +14,7 @@ use seaworthy_dockerfile::Dockerfile;
 use seaworthy_rules::{Finding, Severity};
 
 pub use ci::{github, gitlab};
-pub use sarif::{rule_help_uri, sarif};
+pub use sarif::sarif;
 pub use statistics::statistics;
 pub use xml::{checkstyle, junit};
 

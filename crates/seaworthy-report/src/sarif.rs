@@ -25,20 +25,12 @@ use crate::FileReport;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// The repository, for the tool's `informationUri` and each rule's `helpUri`.
-pub(crate) const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
-
 fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Info | Severity::Style => "note",
     }
-}
-
-/// The documentation URL of a rule: its page under docs/rules.
-pub fn rule_help_uri(id: &str) -> String {
-    format!("{REPOSITORY}/blob/main/docs/rules/{id}.md")
 }
 
 /// A SARIF 2.1.0 log with one run: the rules' documentation and a result per finding.
@@ -67,7 +59,6 @@ pub fn sarif(out: &mut dyn Write, reports: &[FileReport<'_>]) -> io::Result<()> 
                 "name": "seaworthy",
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": REPOSITORY,
                 "rules": rules.iter().map(|r| rule(r)).collect::<Vec<_>>(),
             }},
             "columnKind": "unicodeCodePoints",
@@ -85,7 +76,6 @@ fn rule(m: &RuleMeta) -> Value {
         "shortDescription": {"text": m.summary},
         "fullDescription": {"text": m.why},
         "help": {"text": help_text(m), "markdown": help_markdown(m)},
-        "helpUri": rule_help_uri(m.id),
         "defaultConfiguration": {"level": level(m.severity)},
         "properties": {
             "tags": ["dockerfile", m.category.as_str()],

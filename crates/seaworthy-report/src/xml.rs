@@ -91,7 +91,7 @@ pub fn junit(out: &mut dyn Write, reports: &[FileReport<'_>]) -> io::Result<()> 
                             let name =
                                 format!("{} {} at {}:{}", f.rule.id, f.rule.name, p.line, p.column);
                             let detail = format!(
-                                "{}:{}:{}: {}[{}] {} ({})\n{}",
+                                "{}:{}:{}: {}[{}] {} ({})\n`seaworthy rule {}` explains it",
                                 report.path,
                                 p.line,
                                 p.column,
@@ -99,7 +99,7 @@ pub fn junit(out: &mut dyn Write, reports: &[FileReport<'_>]) -> io::Result<()> 
                                 f.rule.id,
                                 f.message,
                                 f.rule.name,
-                                crate::sarif::rule_help_uri(f.rule.id),
+                                f.rule.id,
                             );
                             w.create_element("testcase")
                                 .with_attributes([

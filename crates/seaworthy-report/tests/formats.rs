@@ -147,10 +147,6 @@ fn sarif_is_valid_and_complete() {
     assert_eq!(rules.len(), seaworthy_rules::catalogue().len());
     let sw1001 = rules.iter().find(|r| r["id"] == "SW1001").unwrap();
     assert_eq!(sw1001["name"], "last-user-root");
-    assert!(sw1001["helpUri"]
-        .as_str()
-        .unwrap()
-        .ends_with("/docs/rules/SW1001.md"));
     assert!(sw1001["help"]["markdown"]
         .as_str()
         .unwrap()

@@ -133,6 +133,8 @@ impl ShellCheck {
             .current_dir(dir)
             // The user's ShellCheck defaults must not change what seaworthy reports.
             .env_remove("SHELLCHECK_OPTS")
+            // Options the binary was not linked to accept would make it refuse to start.
+            .env_remove("GHCRTS")
             .args(["--norc", "--format=json1", "--severity=style"])
             .arg(format!("--exclude={}", excluded.join(",")))
             .arg("--")

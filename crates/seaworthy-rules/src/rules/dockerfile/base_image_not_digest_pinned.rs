@@ -16,13 +16,13 @@ static META: RuleMeta = RuleMeta {
     category: Category::Supply,
     practice: 2,
     aliases: &[],
-    summary: "An image is not pinned by digest (only with `base_pin = \"digest\"`).",
+    summary: "An image is not pinned by digest (only with `base-pin = \"digest\"`).",
     why: "A tag, even `3.12.7-slim-bookworm`, is a pointer the publisher can move: rebuilt \
           for a security fix, or replaced by whoever gains push access to the repository. \
           Only a digest names the exact bytes, so the same Dockerfile builds the same image \
           and a tampered tag cannot slip in. Keep the tag beside the digest \
           (`python:3.12.7-slim@sha256:…`) so people and Renovate can read and bump it; \
-          `seaworthy pin` writes the digests. The rule runs only when the `base_pin` setting \
+          `seaworthy pin` writes the digests. The rule runs only when the `base-pin` setting \
           is `digest`, for images that matter; it judges every stage's base (after `ARG` \
           expansion) and every image `COPY --from` takes files from. `scratch`, stage \
           references and bases waiting for a `--build-arg` are not judged.",
@@ -115,13 +115,7 @@ mod tests {
             &[1, 3, 5],
         );
         // After ARG expansion.
-        assert_fires_with(
-            rule,
-            &s,
-            None,
-            "ARG PY=3.12.7\nFROM python:${PY}\n",
-            &[2],
-        );
+        assert_fires_with(rule, &s, None, "ARG PY=3.12.7\nFROM python:${PY}\n", &[2]);
     }
 
     #[test]

@@ -24,7 +24,7 @@ static META: RuleMeta = RuleMeta {
           changes the interpreter, libc or system libraries under the application. Pin a \
           full version (`python:3.12.7-slim-bookworm`, `alpine:3.20.3`), or a digest, and \
           update it on purpose (Renovate and Dependabot bump such tags). The rule follows the \
-          `base_pin` setting: at `patch` (the default) it reports coarse tags; at `tag` any \
+          `base-pin` setting: at `patch` (the default) it reports coarse tags; at `tag` any \
           tag but `latest` is accepted and it stays silent; at `digest` \
           base-image-not-digest-pinned reports every base without a digest instead.",
     bad: "FROM node:20-alpine\nCOPY . /app\n",
@@ -173,7 +173,13 @@ mod tests {
             base_pin,
             ..Settings::default()
         };
-        assert_fires_with(&BaseImageTagCoarse, &at(PinLevel::Patch), None, src, &[1, 2]);
+        assert_fires_with(
+            &BaseImageTagCoarse,
+            &at(PinLevel::Patch),
+            None,
+            src,
+            &[1, 2],
+        );
         assert_fires_with(&BaseImageTagCoarse, &at(PinLevel::Tag), None, src, &[]);
         // At `digest`, base-image-not-digest-pinned reports these bases instead.
         assert_fires_with(&BaseImageTagCoarse, &at(PinLevel::Digest), None, src, &[]);

@@ -30,7 +30,7 @@ static META: RuleMeta = RuleMeta {
           images that matter. The tag is judged after ARG expansion, so `FROM python:${PY}` \
           with `ARG PY=latest` fires and one with `ARG PY=3.12` does not; a base that only \
           becomes known with `--build-arg` is not judged. This rule fires at every \
-          `base_pin` level; `patch` (the default) also reports coarse tags \
+          `base-pin` level; `patch` (the default) also reports coarse tags \
           (base-image-tag-coarse) and `digest` every base without a digest \
           (base-image-not-digest-pinned).",
     bad: "FROM python\nCOPY app /app\n",

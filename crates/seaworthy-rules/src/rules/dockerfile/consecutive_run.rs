@@ -79,14 +79,17 @@ fn flags_of(cx: &DockerfileContext<'_>, step: &Step<'_>) -> Vec<String> {
 }
 
 /// The commands the RUN runs, as hadolint counts them: named commands, wrapped ones not
-/// counted again; an exec-form RUN is one command.
+/// counted again, tests not counted; an exec-form RUN is one command.
 fn command_count(step: &Step<'_>) -> usize {
     let Some(run) = &step.run else { return 1 };
     let Some(script) = run.script() else { return 1 };
     script
         .commands
         .iter()
-        .filter(|c| c.name.is_some() && !c.is_wrapped())
+        .filter(|c| {
+            // ShellCheck, which hadolint counts with, does not see `[ … ]` tests as commands.
+            c.name.is_some() && !c.is_wrapped() && !matches!(c.name_str(), Some("[" | "[["))
+        })
         .count()
 }
 
@@ -113,6 +116,7 @@ mod tests {
         );
         assert_fires(r, "FROM debian\nRUN [\"a\"]\nRUN b\n", &[3]);
         assert_fires(r, "FROM debian\nRUN x=1\nRUN b\n", &[3]);
+        assert_fires(r, "FROM debian\nRUN a\nRUN [ -e /f ] && grep x /f\n", &[3]);
         assert_fires(r, "FROM debian\nRUN a \\\n  --flag\nRUN sudo b\n", &[4]);
         // The base stage ships too.
         assert_fires(

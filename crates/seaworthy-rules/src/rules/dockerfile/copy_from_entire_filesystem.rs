@@ -52,7 +52,9 @@ impl DockerfileRule for CopyFromEntireFilesystem {
                     continue;
                 }
                 let what = match from {
-                    SourceRef::Stage(i) => format!("stage `{}`", cx.model.stages[*i].display_name()),
+                    SourceRef::Stage(i) => {
+                        format!("stage `{}`", cx.model.stages[*i].display_name())
+                    }
                     SourceRef::Image(image) => format!("image `{}`", image.familiar()),
                     SourceRef::Scratch => "`scratch`".to_owned(),
                     SourceRef::Invalid { text, .. } => format!("`{text}`"),

@@ -22,10 +22,12 @@ static META: RuleMeta = RuleMeta {
           as an image name and pulls `docker.io/library/<word>:latest`. A typo in a stage \
           name (`--from=biuld`) or a stage renamed without updating its users then copies \
           files from whatever image happens to carry that name on Docker Hub, or fails later \
-          with a confusing \"not found\". A stage copying from itself or from a later stage \
-          is a build error (a circular dependency); `scratch` is empty, so there is nothing \
-          to copy from it. Name an earlier stage, or, to copy from an image on purpose, write \
-          it with its tag (`--from=busybox:1.36.1`). Only words that look like stage names \
+          with a confusing \"not found\". A stage copying from itself (hadolint's DL3023, \
+          trivy's DS-0006) or from a later stage is a build error BuildKit refuses (\"circular \
+          dependency\"), which seaworthy reports as such before any rule runs; this rule \
+          covers it for callers that run the rules anyway. `scratch` is empty, so there is \
+          nothing to copy from it. Name an earlier stage, or, to copy from an image on \
+          purpose, write it with its tag (`--from=busybox:1.36.1`). Only words that look like stage names \
           (no `/`, `:`, `@` or `.`) are reported; stage names compare case-insensitively, as \
           BuildKit does. Differs from hadolint: hadolint also reports images written with a \
           registry or path but no tag (`--from=gcr.io/distroless/static`) and stage names \
@@ -139,12 +141,23 @@ mod tests {
             rule,
             "FROM golang:1.23.2 AS build\nFROM alpine:3.20.3\nCOPY --from=biuld /a /a\n",
         );
-        assert!(found[0].1.contains("did you mean stage `build`"), "{found:?}");
+        assert!(
+            found[0].1.contains("did you mean stage `build`"),
+            "{found:?}"
+        );
         assert!(found[0].1.contains("docker.io/library/biuld:latest"));
         // No stage has a name: a word is an image pull.
-        assert_fires(rule, "FROM alpine:3.20.3\nCOPY --from=builder /a /a\n", &[2]);
+        assert_fires(
+            rule,
+            "FROM alpine:3.20.3\nCOPY --from=builder /a /a\n",
+            &[2],
+        );
         // scratch has nothing to copy.
-        assert_fires(rule, "FROM alpine:3.20.3\nCOPY --from=scratch /a /a\n", &[2]);
+        assert_fires(
+            rule,
+            "FROM alpine:3.20.3\nCOPY --from=scratch /a /a\n",
+            &[2],
+        );
         // RUN --mount from=, on a continuation line, and in a heredoc RUN.
         assert_fires(
             rule,

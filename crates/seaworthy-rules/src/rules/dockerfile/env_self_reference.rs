@@ -122,7 +122,10 @@ mod tests {
     fn passes() {
         let rule = &EnvSelfReference;
         // Its own previous value.
-        assert_clean(rule, "FROM alpine:3.20.3\nENV PATH=/opt/bin:$PATH LANG=C.UTF-8\n");
+        assert_clean(
+            rule,
+            "FROM alpine:3.20.3\nENV PATH=/opt/bin:$PATH LANG=C.UTF-8\n",
+        );
         // Separate instructions.
         assert_clean(rule, "FROM alpine:3.20.3\nENV A=/opt\nENV B=$A/bin\n");
         // Defined before, by ENV or ARG (possibly in the stage it is built on).

@@ -55,8 +55,7 @@ impl DockerfileRule for FromPlatformConstant {
             if automatic || !expansion.unmatched.is_empty() {
                 continue;
             }
-            let Ok(platform) = Platform::parse(&expansion.value, &cx.model.options.platform)
-            else {
+            let Ok(platform) = Platform::parse(&expansion.value, &cx.model.options.platform) else {
                 continue;
             };
             if let Some(name) = &stage.name {
@@ -92,9 +91,7 @@ pub(super) fn platform_flag(
     let flag = stage.from.flags.iter().rfind(|f| f.name() == "platform")?;
     let raw = flag.value()?;
     let lexer = Lexer::new(cx.file.escape as char);
-    let expansion = lexer
-        .process_word(raw, cx.model.from_variables())
-        .ok()?;
+    let expansion = lexer.process_word(raw, cx.model.from_variables()).ok()?;
     Some((flag.span, raw.to_owned(), expansion))
 }
 
@@ -112,7 +109,11 @@ mod tests {
     fn fires() {
         let rule = &FromPlatformConstant;
         assert_fires(rule, "FROM --platform=linux/amd64 alpine:3.20.3\n", &[1]);
-        assert_fires(rule, "FROM --platform=linux/arm64/v8 alpine:3.20.3 AS app\n", &[1]);
+        assert_fires(
+            rule,
+            "FROM --platform=linux/arm64/v8 alpine:3.20.3 AS app\n",
+            &[1],
+        );
         // A bare architecture is just as fixed.
         assert_fires(rule, "FROM --platform=amd64 alpine:3.20.3\n", &[1]);
         // Through a global ARG of the file's own: still fixed unless every build overrides it.
@@ -139,10 +140,16 @@ mod tests {
     fn passes() {
         let rule = &FromPlatformConstant;
         assert_clean(rule, "FROM alpine:3.20.3\n");
-        assert_clean(rule, "FROM --platform=$BUILDPLATFORM golang:1.23.2 AS build\n");
+        assert_clean(
+            rule,
+            "FROM --platform=$BUILDPLATFORM golang:1.23.2 AS build\n",
+        );
         assert_clean(rule, "FROM --platform=${TARGETPLATFORM} alpine:3.20.3\n");
         // Follows the build's platform: hadolint reports it, BuildKit does not.
-        assert_clean(rule, "FROM --platform=$TARGETOS/$TARGETARCH alpine:3.20.3\n");
+        assert_clean(
+            rule,
+            "FROM --platform=$TARGETOS/$TARGETARCH alpine:3.20.3\n",
+        );
         assert_clean(rule, "FROM --platform=linux/${TARGETARCH} alpine:3.20.3\n");
         // Per-platform stages named after their platform (BuildKit's exception).
         assert_clean(

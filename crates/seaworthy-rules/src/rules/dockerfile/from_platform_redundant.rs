@@ -65,7 +65,11 @@ mod tests {
     #[test]
     fn fires() {
         let rule = &FromPlatformRedundant;
-        assert_fires(rule, "FROM --platform=$TARGETPLATFORM alpine:3.20.3\n", &[1]);
+        assert_fires(
+            rule,
+            "FROM --platform=$TARGETPLATFORM alpine:3.20.3\n",
+            &[1],
+        );
         assert_fires(
             rule,
             "FROM --platform=$BUILDPLATFORM golang:1.23.2 AS build\n\
@@ -73,7 +77,11 @@ mod tests {
             &[2],
         );
         // Quoted, or with a default that is never used: still exactly the target platform.
-        assert_fires(rule, "FROM --platform=\"${TARGETPLATFORM}\" alpine:3.20.3\n", &[1]);
+        assert_fires(
+            rule,
+            "FROM --platform=\"${TARGETPLATFORM}\" alpine:3.20.3\n",
+            &[1],
+        );
         assert_fires(
             rule,
             "FROM --platform=${TARGETPLATFORM:-linux/arm64} alpine:3.20.3\n",
@@ -89,9 +97,6 @@ mod tests {
         // Not only TARGETPLATFORM: the build platform decides part of it.
         assert_clean(rule, "FROM --platform=$TARGETOS/$BUILDARCH golang:1.23.2\n");
         // Not the same value.
-        assert_clean(
-            rule,
-            "FROM --platform=${TARGETPLATFORM}/v8 golang:1.23.2\n",
-        );
+        assert_clean(rule, "FROM --platform=${TARGETPLATFORM}/v8 golang:1.23.2\n");
     }
 }

@@ -77,7 +77,11 @@ impl DockerfileRule for InvalidDefaultArgInFrom {
                 format!(
                     "without --build-arg, `{raw}` expands to {result}; give the ARG{} a working \
                      default",
-                    if expanded.unmatched.len() > 1 { "s" } else { "" }
+                    if expanded.unmatched.len() > 1 {
+                        "s"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
@@ -98,7 +102,11 @@ mod tests {
     fn fires() {
         let rule = &InvalidDefaultArgInFrom;
         assert_fires(rule, "ARG IMAGE\nFROM $IMAGE\n", &[2]);
-        assert_fires(rule, "ARG VERSION\nFROM busybox:$VERSION AS base\nFROM base\n", &[2]);
+        assert_fires(
+            rule,
+            "ARG VERSION\nFROM busybox:$VERSION AS base\nFROM base\n",
+            &[2],
+        );
         assert_fires(
             rule,
             "ARG REGISTRY\nARG TAG=1.2.3\nFROM ${REGISTRY}/org/app:${TAG}\n",

@@ -21,7 +21,8 @@ static META: RuleMeta = RuleMeta {
           image. An organisation that mirrors, scans and signs what it uses keeps that \
           promise only if Dockerfiles pull from its own registries: one `FROM \
           someone/tool` from an arbitrary registry bypasses the scanning, the licence review \
-          and the availability guarantees of the mirror. Set `trusted_registries` (globs \
+          and the availability guarantees of the mirror. Set `trusted-registries` in the \
+          `[settings]` of .seaworthy.toml, or `trustedRegistries` in .hadolint.yaml (globs \
           such as `*.gcr.io` are allowed); images without a registry come from `docker.io`. \
           `scratch` and references to earlier stages pull nothing and are never reported; \
           the base is judged after `ARG` expansion, and a base that waits for a \
@@ -154,8 +155,20 @@ mod tests {
         let corp = trusting(&["registry.example.com", "*.gcr.io"]);
         // No registry written: docker.io.
         assert_fires_with(rule, &corp, None, "FROM python:3.12.7\n", &[1]);
-        assert_fires_with(rule, &corp, None, "FROM docker.io/library/python:3.12.7\n", &[1]);
-        assert_fires_with(rule, &corp, None, "FROM gcr.io/distroless/static:nonroot\n", &[1]);
+        assert_fires_with(
+            rule,
+            &corp,
+            None,
+            "FROM docker.io/library/python:3.12.7\n",
+            &[1],
+        );
+        assert_fires_with(
+            rule,
+            &corp,
+            None,
+            "FROM gcr.io/distroless/static:nonroot\n",
+            &[1],
+        );
         assert_fires_with(
             rule,
             &corp,
@@ -192,7 +205,13 @@ mod tests {
         let corp = trusting(&["registry.example.com", "*.gcr.io", "docker.io"]);
         assert_fires_with(rule, &corp, None, "FROM python:3.12.7\n", &[]);
         assert_fires_with(rule, &corp, None, "FROM eu.gcr.io/proj/app:1.0.0\n", &[]);
-        assert_fires_with(rule, &corp, None, "FROM REGISTRY.example.com/app:1.0.0\n", &[]);
+        assert_fires_with(
+            rule,
+            &corp,
+            None,
+            "FROM REGISTRY.example.com/app:1.0.0\n",
+            &[],
+        );
         // Stage references and scratch pull nothing.
         let corp = trusting(&["registry.example.com"]);
         assert_fires_with(
@@ -210,7 +229,13 @@ mod tests {
         assert_fires_with(rule, &hub, None, "FROM alpine:3.20.3\n", &[]);
         // Prefix globs.
         let prefix = trusting(&["registry.example.*"]);
-        assert_fires_with(rule, &prefix, None, "FROM registry.example.org/a:1.0.0\n", &[]);
+        assert_fires_with(
+            rule,
+            &prefix,
+            None,
+            "FROM registry.example.org/a:1.0.0\n",
+            &[],
+        );
     }
 
     #[test]

@@ -96,12 +96,17 @@ impl DockerfileRule for TlsVerificationDisabled {
 }
 
 fn env_finding(span: Span, name: &str, value: &str, keyword: &str) -> Finding {
+    let scope = if keyword == "ENV" {
+        "the build and the running container"
+    } else {
+        "the RUN instructions after it"
+    };
     Finding::new(
         &META,
         span,
         format!(
-            "`{keyword} {name}={value}` turns off TLS certificate verification for the build \
-             (and, for ENV, for the running container); trust the needed CA certificate instead"
+            "`{keyword} {name}={value}` turns off TLS certificate verification for {scope}; \
+             trust the needed CA certificate instead"
         ),
     )
 }

@@ -49,8 +49,8 @@ impl DockerfileRule for UndefinedArgInFrom {
                     Some(s) => format!(" (did you mean `{s}`?)"),
                     None => format!("; declare `ARG {name}=…` before the first FROM"),
                 };
-                let span = find_reference(cx, &[stage.from.span], name)
-                    .unwrap_or(stage.from.keyword);
+                let span =
+                    find_reference(cx, &[stage.from.span], name).unwrap_or(stage.from.keyword);
                 out.push(Finding::new(
                     &META,
                     span,

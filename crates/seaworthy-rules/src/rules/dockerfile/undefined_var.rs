@@ -30,7 +30,8 @@ static META: RuleMeta = RuleMeta {
           clearly a mistake: defined later in the stage, a global ARG, a BuildKit platform \
           ARG not declared in the stage, or within two edits of a defined variable. On \
           `scratch` and on the minimal OS images that set only PATH (alpine, debian, ubuntu, \
-          busybox), every undefined variable is reported.",
+          busybox), every undefined variable is reported. An official image's own \
+          `<NAME>_VERSION` (`$PYTHON_VERSION` on python) is never reported.",
     bad: "FROM node:20.18.0-alpine\nCOPY $BUILD_DIR/ /app/\nARG BUILD_DIR=dist\n",
     good: "FROM node:20.18.0-alpine\nARG BUILD_DIR=dist\nCOPY $BUILD_DIR/ /app/\n",
 };
@@ -60,6 +61,11 @@ impl DockerfileRule for UndefinedVar {
             .collect();
         for stage in &cx.model.stages {
             let env_known = base_env_is_known(cx, stage);
+            let image_version = if env_known {
+                None
+            } else {
+                image_version_var(cx, stage)
+            };
             for (i, step) in stage.steps.iter().enumerate() {
                 if step.undefined.is_empty() {
                     continue;
@@ -75,6 +81,7 @@ impl DockerfileRule for UndefinedVar {
                     if name == "PATH"
                         || NON_ENV_ARGS.contains(&name.as_str())
                         || vars.is_declared(name)
+                        || image_version.as_deref() == Some(name.as_str())
                     {
                         continue;
                     }
@@ -128,6 +135,23 @@ fn base_env_is_known(cx: &DockerfileContext<'_>, stage: &Stage<'_>) -> bool {
         }
         _ => false,
     }
+}
+
+/// `PYTHON_VERSION` for a stage rooted at `python:…`: official images export their own
+/// version as `<NAME>_VERSION`, often the name of the global ARG that picks the tag too.
+fn image_version_var(cx: &DockerfileContext<'_>, stage: &Stage<'_>) -> Option<String> {
+    let mut root = stage;
+    while let BaseImage::Stage(i) = root.base {
+        root = &cx.model.stages[i];
+    }
+    let BaseImage::Image(image) = &root.base else {
+        return None;
+    };
+    let last = image.repository.rsplit('/').next()?;
+    Some(format!(
+        "{}_VERSION",
+        last.to_ascii_uppercase().replace(['-', '.'], "_")
+    ))
 }
 
 /// The `ARG` or `ENV` of the rest of the stage that defines `name`.
@@ -197,7 +221,9 @@ mod tests {
         // Typos, with BuildKit's suggestion.
         let src = "FROM node:20.18.0\nARG DIR_ASSETS=assets/\nCOPY $DIR_ASSET /app/\n";
         assert_fires(rule, src, &[3]);
-        assert!(findings(rule, src)[0].1.contains("did you mean `$DIR_ASSETS`?"));
+        assert!(findings(rule, src)[0]
+            .1
+            .contains("did you mean `$DIR_ASSETS`?"));
         let src = "FROM debian:12.7\nENV PATH=$PAHT:/opt/bin\n";
         assert_fires(rule, src, &[2]);
         assert!(findings(rule, src)[0].1.contains("`$PATH`"));
@@ -218,9 +244,19 @@ mod tests {
             "FROM golang:1.23.2\nRUN --mount=type=cache,id=go-$TARGETARCH,target=/root/.cache \\\n    go build\n",
             &[2],
         );
-        // On scratch and on minimal images everything undefined is reported.
+        // On scratch and on minimal images everything undefined is reported, which alpine
+        // does not export as a variable.
+        assert_fires(
+            rule,
+            "ARG ALPINE_VERSION=3.20.3\nFROM alpine:${ALPINE_VERSION}\nLABEL v=$ALPINE_VERSION\n",
+            &[3],
+        );
         assert_fires(rule, "FROM scratch\nCOPY $foo .\n", &[2]);
-        assert_fires(rule, "FROM alpine:3.20.3 AS base\nFROM base\nLABEL v=$VERSION\n", &[3]);
+        assert_fires(
+            rule,
+            "FROM alpine:3.20.3 AS base\nFROM base\nLABEL v=$VERSION\n",
+            &[3],
+        );
         // Every expanded instruction: USER, VOLUME, ADD flags, ARG defaults.
         assert_fires(
             rule,
@@ -252,6 +288,12 @@ mod tests {
             "ARG VERSION=1\nFROM alpine:3.20.3\nARG VERSION\nARG TARGETARCH\n\
              COPY app-$VERSION-$TARGETARCH /app\n",
         );
+        // The image's own version variable, even when a global ARG of that name picks the tag.
+        assert_clean(
+            rule,
+            "ARG PYTHON_VERSION=3.12.7\nFROM python:${PYTHON_VERSION}-slim\n\
+             LABEL python=$PYTHON_VERSION\n",
+        );
         // May come from the base image's environment (GOPATH is two edits from PATH).
         assert_clean(rule, "FROM golang:1.23.2\nWORKDIR $GOPATH/src/app\n");
         assert_clean(
@@ -269,8 +311,10 @@ mod tests {
     fn points_at_the_reference() {
         let src = "FROM scratch\nCOPY --chown=1:1 a/${foo}/b .\n";
         let file = seaworthy_dockerfile::Dockerfile::parse(src.as_bytes().to_vec()).unwrap();
-        let model =
-            seaworthy_dockerfile::Model::build(&file, &seaworthy_dockerfile::BuildOptions::default());
+        let model = seaworthy_dockerfile::Model::build(
+            &file,
+            &seaworthy_dockerfile::BuildOptions::default(),
+        );
         let cx = DockerfileContext {
             file: &file,
             model: &model,

@@ -78,12 +78,10 @@ fn is_windows(cx: &DockerfileContext<'_>, stage: &Stage<'_>) -> bool {
     let windows_image = match &root.base {
         BaseImage::Image(image) => ["windows", "nanoserver", "servercore"]
             .iter()
-            .any(|w| image.repository.contains(w)),
+            .any(|w| image.normalized.contains(w)),
         _ => false,
     };
-    platform.starts_with("windows")
-        || windows_image
-        || cx.model.options.platform.os == "windows"
+    platform.starts_with("windows") || windows_image || cx.model.options.platform.os == "windows"
 }
 
 #[cfg(test)]
@@ -103,7 +101,11 @@ mod tests {
         assert_fires(rule, "FROM alpine:3.20.3\nUSER app:app\n", &[2]);
         assert_fires(rule, "FROM alpine:3.20.3\nUSER 10001:app\n", &[2]);
         // After ARG expansion.
-        assert_fires(rule, "FROM alpine:3.20.3\nARG APP_USER=app\nUSER ${APP_USER}\n", &[3]);
+        assert_fires(
+            rule,
+            "FROM alpine:3.20.3\nARG APP_USER=app\nUSER ${APP_USER}\n",
+            &[3],
+        );
         // Inherited from the stage the final stage is built on.
         assert_fires(
             rule,
@@ -119,7 +121,10 @@ mod tests {
         let rule = &UserNotNumeric;
         assert_clean(rule, "FROM alpine:3.20.3\nUSER 10001\n");
         assert_clean(rule, "FROM alpine:3.20.3\nUSER 10001:10001\n");
-        assert_clean(rule, "FROM alpine:3.20.3\nARG UID=10001\nUSER ${UID}:${UID}\n");
+        assert_clean(
+            rule,
+            "FROM alpine:3.20.3\nARG UID=10001\nUSER ${UID}:${UID}\n",
+        );
         // Build stages may use names.
         assert_clean(
             rule,
@@ -137,6 +142,11 @@ mod tests {
         assert_clean(
             rule,
             "FROM --platform=windows/amd64 example/app:1.0.0\nUSER ContainerAdministrator\n",
+        );
+        assert_clean(
+            rule,
+            "FROM mcr.microsoft.com/dotnet/aspnet:8.0.10-windowsservercore-ltsc2022\n\
+             USER ContainerUser\n",
         );
         // Awaiting --build-arg.
         assert_clean(rule, "FROM alpine:3.20.3\nARG UID\nUSER $UID\n");
