@@ -586,9 +586,16 @@ fn go_regex_to_rust(go: &str) -> Option<String> {
     let chars: Vec<char> = go.chars().collect();
     let mut out = String::with_capacity(go.len() + 8);
     let mut i = 0;
+    // Go refuses a repetition right after another (`*{2}`) or after `|` (`|{2}`), which Rust
+    // accepts.
+    let mut after_repeat = false;
+    let mut after_alternation = false;
     while i < chars.len() {
         let c = chars[i];
         i += 1;
+        let (was_repeat, was_alternation) = (after_repeat, after_alternation);
+        after_repeat = matches!(c, '*' | '?');
+        after_alternation = c == '|';
         match c {
             '\\' => {
                 let next = *chars.get(i)?;
@@ -644,6 +651,14 @@ fn go_regex_to_rust(go: &str) -> Option<String> {
             // Rust rejects a stray one.
             '{' => match go_repetition(&chars[i..]) {
                 Some(len) => {
+                    let counts: String = chars[i..i + len - 1].iter().collect();
+                    let mut bounds = counts.split(',').map(|n| n.parse::<u32>().ok());
+                    let min = bounds.next().flatten()?;
+                    let max = bounds.next().map_or(Some(min), |m| m.or(Some(min)));
+                    if was_repeat || was_alternation || min > 1000 || max? > 1000 || max? < min {
+                        return None;
+                    }
+                    after_repeat = true;
                     out.push('{');
                     out.extend(&chars[i..i + len]);
                     i += len;
@@ -794,6 +809,13 @@ mod tests {
         assert!(!pattern_matches("a{2}*", "a{2}.txt"));
         assert!(pattern_matches("a{*", "a{b"));
         assert!(pattern_matches("a}*", "a}b"));
+        assert!(pattern_matches("a{2,}*", "aaa"));
+        // Go's regexp refuses stacked repetitions and counts above 1000.
+        for bad in [
+            "*{2}", "**/{2}x*", "a{2}{3}*", "a{1001}*", "a{3,2}*", "*|{2}",
+        ] {
+            assert!(PathPattern::new(bad).is_err(), "{bad}");
+        }
         assert!(PathPattern::new("[abc").is_err());
         assert!(PathPattern::new("abc\\").is_err());
         assert!(PathPattern::new("[]").is_err());

@@ -11,7 +11,10 @@
 //!   in scope and the proxy variables, so that ShellCheck does not report them as unassigned
 //!   (SC2154). Global `ARG`s a stage does not re-declare are not in scope, as in BuildKit;
 //! - PowerShell, cmd, zsh and shells ShellCheck does not know are skipped: ShellCheck could
-//!   only report that it cannot read them. hadolint hands unknown shells to ShellCheck anyway;
+//!   only report that it cannot read them. hadolint hands unknown shells to ShellCheck anyway,
+//!   and PowerShell too after an `ARG` or `ENV` (a bug in 2.15.1). Stages built on a Windows
+//!   image (`…/windows/servercore`, `…-nanoserver-…`) are skipped too: without a `SHELL` they
+//!   run cmd, not `/bin/sh`;
 //! - a heredoc script with its own shebang (`#!/bin/bash`) is checked in that shell, and one
 //!   whose shebang names another interpreter (`#!/usr/bin/env python3`) is not checked
 //!   (hadolint checks both with the `SHELL` in effect);
@@ -27,7 +30,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
 
 use seaworthy_dockerfile::model::{BaseImage, EffectiveShell, RunScript, PROXY_ARGS};
-use seaworthy_dockerfile::{Dockerfile, Model, Span};
+use seaworthy_dockerfile::{Dockerfile, ImageRef, Model, Span};
 
 use crate::{Category, Finding, RuleMeta, Severity};
 
@@ -74,7 +77,11 @@ pub fn scripts(file: &Dockerfile, model: &Model<'_>) -> Vec<ShellScript> {
     debug_assert!(std::ptr::eq(file, model.file));
     let mut out = Vec::new();
     for (si, stage) in model.stages.iter().enumerate() {
-        let busybox = is_busybox_stage(model, si);
+        let root = root_image(model, si);
+        if root.is_some_and(is_windows_image) {
+            continue;
+        }
+        let busybox = root.is_some_and(is_busybox_image);
         for (pi, step) in stage.steps.iter().enumerate() {
             let Some(run) = &step.run else { continue };
             if !run.is_analysed() {
@@ -138,24 +145,35 @@ fn basename(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
-/// Whether the stage's root image is Alpine or BusyBox, whose `/bin/sh` is BusyBox ash.
-fn is_busybox_stage(model: &Model<'_>, stage: usize) -> bool {
+/// The image at the root of a stage's chain of stages built on stages.
+fn root_image<'m>(model: &'m Model<'_>, stage: usize) -> Option<&'m ImageRef> {
     let mut i = stage;
     // Bases are always earlier stages, so this ends; the bound is a guard.
     for _ in 0..=model.stages.len() {
         match &model.stages[i].base {
             BaseImage::Stage(b) if *b < i => i = *b,
-            BaseImage::Image(r) => {
-                let name = r.repository.rsplit('/').next().unwrap_or("");
-                let tag = r.tag.as_deref().unwrap_or("");
-                return matches!(name, "alpine" | "busybox")
-                    || tag.contains("alpine")
-                    || tag.contains("busybox");
-            }
-            _ => return false,
+            BaseImage::Image(r) => return Some(r),
+            _ => return None,
         }
     }
-    false
+    None
+}
+
+/// Whether the stage's root image is Alpine or BusyBox, whose `/bin/sh` is BusyBox ash.
+fn is_busybox_image(image: &ImageRef) -> bool {
+    let name = image.repository.rsplit('/').next().unwrap_or("");
+    let tag = image.tag.as_deref().unwrap_or("");
+    matches!(name, "alpine" | "busybox") || tag.contains("alpine") || tag.contains("busybox")
+}
+
+/// Whether the image is a Windows one (`mcr.microsoft.com/windows/servercore`, `…-nanoserver`
+/// tags): its default shell is cmd, and its RUNs are cmd or PowerShell even without a `SHELL`.
+fn is_windows_image(image: &ImageRef) -> bool {
+    let tag = image.tag.as_deref().unwrap_or("").to_ascii_lowercase();
+    let repository = image.repository.to_ascii_lowercase();
+    ["windows", "nanoserver", "servercore"]
+        .iter()
+        .any(|w| repository.contains(w) || tag.contains(w))
 }
 
 /// Every shell identifier-like word of `text` (`$NAME`, `${NAME:-x}`, `$(( NAME + 1 ))` and
@@ -505,7 +523,13 @@ mod tests {
                    ARG foo\n\
                    RUN Write-Host $foo\n\
                    SHELL [\"/opt/myshell\", \"-c\"]\n\
-                   RUN do things\n";
+                   RUN do things\n\
+                   FROM mcr.microsoft.com/windows/servercore:ltsc2022 AS win\n\
+                   RUN powershell -Command $ErrorActionPreference = 'Stop'; echo $x\n\
+                   FROM win\n\
+                   RUN echo $x\n\
+                   FROM mcr.microsoft.com/dotnet/sdk:8.0-nanoserver-ltsc2022\n\
+                   RUN echo $x\n";
         with_scripts(src, |_, scripts| assert!(scripts.is_empty(), "{scripts:?}"));
     }
 

@@ -44,7 +44,6 @@ fn slot(key: ContextKey) -> Slot {
 
 /// The build context of the Dockerfile at `dockerfile`: its parent directory, with the ignore
 /// file BuildKit would use. `None` when the directory cannot be read.
-#[allow(dead_code)] // until check_file calls it
 pub fn load(dockerfile: &Path) -> Option<Arc<BuildContext>> {
     let dir = context_dir(dockerfile)?;
     let ignore_path = ignore_file_for(dockerfile, &dir);
@@ -74,15 +73,18 @@ fn context_dir(dockerfile: &Path) -> Option<PathBuf> {
 }
 
 /// `<Dockerfile name>.dockerignore` beside the Dockerfile when it exists, which BuildKit
-/// prefers, else the context's `.dockerignore`, else none.
+/// prefers, else the context's `.dockerignore`, else `.containerignore` (Podman and Buildah
+/// read it; a project with only that file is not without an ignore file), else none.
 fn ignore_file_for(dockerfile: &Path, dir: &Path) -> Option<PathBuf> {
     let name = dockerfile.file_name()?.to_string_lossy();
-    let specific = dir.join(format!("{name}.dockerignore"));
-    if specific.is_file() {
-        return Some(specific);
-    }
-    let general = dir.join(".dockerignore");
-    general.is_file().then_some(general)
+    [
+        format!("{name}.dockerignore"),
+        ".dockerignore".to_owned(),
+        ".containerignore".to_owned(),
+    ]
+    .into_iter()
+    .map(|candidate| dir.join(candidate))
+    .find(|path| path.is_file())
 }
 
 fn read_ignore(path: &Path) -> Option<IgnoreFile> {
@@ -214,6 +216,18 @@ mod tests {
             &plain,
             &load(&root.join("Dockerfile.dev")).unwrap()
         ));
+    }
+
+    #[test]
+    fn falls_back_to_containerignore() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write(root, "Containerfile", "FROM alpine\n");
+        write(root, ".containerignore", ".env\n");
+        write(root, ".env", "");
+        let cx = load(&root.join("Containerfile")).unwrap();
+        assert_eq!(cx.ignore.as_ref().unwrap().name, ".containerignore");
+        assert!(cx.is_excluded(".env"));
     }
 
     #[test]

@@ -464,7 +464,13 @@ fn check_file(path: PathBuf, options: &BuildOptions, config: &Config) -> FileRep
     }
     // A file BuildKit would refuse is reported as such, not linted on a guess.
     if model.errors.is_empty() {
-        let mut findings = seaworthy_rules::check_dockerfile(&df, &model, &config.settings, None);
+        let build_context = context::load(&path);
+        let mut findings = seaworthy_rules::check_dockerfile(
+            &df,
+            &model,
+            &config.settings,
+            build_context.as_deref(),
+        );
         if config.inline_ignores {
             Suppressions::from_file(&df, &model).apply(&mut findings);
         }

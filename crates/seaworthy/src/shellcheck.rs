@@ -388,43 +388,44 @@ mod bench_tmp {
 
     #[test]
     #[ignore]
-    fn bench_corpus() {
+    fn dump_corpus() {
         let list = std::env::var("BENCH_LIST").unwrap();
-        let t0 = std::time::Instant::now();
         let paths: Vec<String> = std::fs::read_to_string(list)
             .unwrap()
             .lines()
             .map(String::from)
             .collect();
-        let scripts: Vec<Vec<ShellScript>> = paths
-            .par_iter()
-            .map(|p| {
-                let Ok(file) = Dockerfile::parse(std::fs::read(p).unwrap()) else {
-                    return Vec::new();
-                };
-                let model = Model::build(&file, &BuildOptions::default());
-                seaworthy_rules::shellcheck::scripts(&file, &model)
+        let files: Vec<Option<Dockerfile>> = paths
+            .iter()
+            .map(|p| Dockerfile::parse(std::fs::read(p).unwrap()).ok())
+            .collect();
+        let scripts: Vec<Vec<ShellScript>> = files
+            .iter()
+            .map(|f| match f {
+                Some(file) => {
+                    let model = Model::build(file, &BuildOptions::default());
+                    seaworthy_rules::shellcheck::scripts(file, &model)
+                }
+                None => Vec::new(),
             })
             .collect();
-        let t1 = std::time::Instant::now();
-        let total: usize = scripts.iter().map(Vec::len).sum();
-        let distinct: std::collections::HashSet<&str> =
-            scripts.iter().flatten().map(|s| s.text.as_str()).collect();
-        let bytes: usize = distinct.iter().map(|s| s.len()).sum();
-        if let Ok(d) = std::env::var("BENCH_DUMP") { for (i, t) in distinct.iter().enumerate() { std::fs::write(format!("{d}/{i}.sh"), t).unwrap(); } }
         let per: Vec<&[ShellScript]> = scripts.iter().map(Vec::as_slice).collect();
         let findings = ShellCheck::locate().unwrap().check(&per).unwrap();
-        let t2 = std::time::Instant::now();
-        let n: usize = findings.iter().map(Vec::len).sum();
-        eprintln!(
-            "files {} scripts {} distinct {} bytes {} findings {} prep {:?} shellcheck {:?}",
-            paths.len(),
-            total,
-            distinct.len(),
-            bytes,
-            n,
-            t1 - t0,
-            t2 - t1
-        );
+        let mut out = String::new();
+        for ((p, f), fs) in paths.iter().zip(&files).zip(&findings) {
+            let Some(file) = f else { continue };
+            for x in fs {
+                let ins = file.instructions().find(|i| {
+                    i.span.start <= x.span.start && x.span.start < i.span.end.max(i.span.start + 1)
+                });
+                let line = ins.map_or(0, |i| file.position(i.span.start).line);
+                out.push_str(&format!(
+                    "{p}\t{line}\t{}\t{}\n",
+                    x.rule.id,
+                    file.position(x.span.start).line
+                ));
+            }
+        }
+        std::fs::write("/tmp/sct/ours.tsv", out).unwrap();
     }
 }

@@ -43,6 +43,10 @@ impl DockerfileRule for CopyIgnoredFile {
             let excluded = if covered.is_empty() {
                 // Under a directory not walked (`target` excluded whole): the pattern decides.
                 !has_wildcard(&path) && bc.may_exist(&path) && bc.is_excluded(&path)
+            } else if bc.truncated {
+                // Part of the listing is missing: only the patterns can be trusted, as
+                // BuildKit's own check does.
+                !ignore.has_exceptions() && bc.is_excluded(&path)
             } else {
                 bc.sent_by(&path).is_empty()
             };
@@ -145,6 +149,16 @@ mod tests {
             Some(&bc),
             "FROM rust:1.82 AS build\nCOPY src src\nFROM debian:12\nCOPY target/release/app /usr/bin/\n",
             &[4],
+        );
+        // A truncated listing: the pattern decides.
+        let mut bc = context(&["dist/a.js"], Some("dist\n"));
+        bc.truncated = true;
+        assert_fires_with(
+            &CopyIgnoredFile,
+            &Settings::default(),
+            Some(&bc),
+            "FROM alpine\nCOPY dist /x\nCOPY *.js /y/\n",
+            &[2],
         );
         // Everything excluded: even `.` brings nothing.
         check_lines(&["a", "b"], "*\n", "FROM alpine\nCOPY . .\n", &[2]);
