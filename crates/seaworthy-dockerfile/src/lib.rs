@@ -20,6 +20,6 @@ pub use reference::{ImageRef, Platform};
 pub use span::{LineIndex, Position, Span};
 pub use syntax::{
     Arg, Args, Directive, Dockerfile, Flag, Heredoc, Instruction, Item, KeyValue, Keyword,
-    ParseError, SkippedLine, Token, TokenKind, Warning,
+    ParseError, SkippedLine, Token, TokenKind, Warning, WarningKind,
 };
 pub use text::go_quote;

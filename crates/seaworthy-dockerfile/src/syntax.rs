@@ -156,8 +156,18 @@ impl std::error::Error for ParseError {}
 /// A problem BuildKit reports without refusing the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
+    pub kind: WarningKind,
     pub message: String,
     pub span: Span,
+}
+
+/// What a [`Warning`] is about, so that callers can leave out what a rule already reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningKind {
+    /// An empty line inside a continuation (BuildKit's NoEmptyContinuation).
+    EmptyContinuation,
+    /// A parser directive after the leading block, which BuildKit reads as a comment.
+    MisplacedDirective,
 }
 
 /// `# syntax=`, `# escape=` or `# check=` in the leading comment block.
@@ -752,8 +762,13 @@ impl<'a> Parser<'a> {
     /// line so far has been a directive.
     fn directive(&mut self, line: PhysLine, stripped: usize) -> ParseResult<Option<Directive>> {
         if self.directives_done {
-            if let Some((name, _, _)) = directive_syntax(self.src, stripped, line.content_end) {
+            // `# check=skip=…` later in the file is BuildKit's (frontend 1.21+) way to skip
+            // checks for the next instruction or stage, not a misplaced directive.
+            if let Some((name, _, _)) = directive_syntax(self.src, stripped, line.content_end)
+                .filter(|(name, _, _)| name != "check")
+            {
                 self.warnings.push(Warning {
+                    kind: WarningKind::MisplacedDirective,
                     message: format!(
                         "the {name} parser directive has no effect here: directives must come \
                          before any instruction, comment or blank line, so BuildKit reads this \
@@ -907,6 +922,7 @@ impl<'a> Parser<'a> {
         let logical = self.logical_line(&segments);
         if has_empty {
             self.warnings.push(Warning {
+                kind: WarningKind::EmptyContinuation,
                 message: format!(
                     "Empty continuation line found in: {}",
                     String::from_utf8_lossy(&logical.text)

@@ -479,6 +479,10 @@ fn a_directive_after_the_leading_block_is_a_comment_with_a_warning() {
     assert!(df.warnings[0]
         .message
         .contains("syntax parser directive has no effect"));
+    // `# check=skip=…` above an instruction is BuildKit's per-instruction skip, not a mistake.
+    let df =
+        Dockerfile::parse(b"FROM x\n# check=skip=JSONArgsRecommended\nCMD a\n".to_vec()).unwrap();
+    assert!(df.warnings.is_empty(), "{:?}", df.warnings);
     // Ordinary comments that merely contain `=` are not mistaken for directives.
     let df =
         Dockerfile::parse(b"FROM x\n# see https://x?a=b\n# note = something\n".to_vec()).unwrap();

@@ -451,7 +451,13 @@ fn check_file(path: PathBuf, options: &BuildOptions, config: &Config) -> FileRep
         let p = df.position(offset);
         format!("{}:{}:{}", path.display(), p.line, p.column)
     };
-    for w in &df.warnings {
+    // Empty continuation lines are reported by the empty-continuation-line rule, which can be
+    // configured and suppressed; the other parser warnings have no rule.
+    for w in df
+        .warnings
+        .iter()
+        .filter(|w| w.kind != seaworthy_dockerfile::WarningKind::EmptyContinuation)
+    {
         report
             .warnings
             .push(format!("{}: warning: {}", at(w.span.start), w.message));

@@ -87,20 +87,37 @@ fn warnings_do_not_fail_the_check() {
     write(
         dir.path(),
         "Dockerfile",
-        "FROM alpine:3.20.3\nRUN a \\\n\n  b\nUSER 1000\n",
+        "FROM alpine:3.20.3\n# syntax=docker/dockerfile:1\nUSER 1000\nCMD [\"sh\"]\n",
     );
-    // The parser's warning is not a finding; the rule that reports the same line is turned off
-    // here so that only the warning is left.
     let out = seaworthy()
-        .args(["check", "--ignore", "empty-continuation-line"])
+        .args(["check", "--format", "concise", "--fail-on", "error"])
         .arg(dir.path())
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(
-        stdout.contains("Dockerfile:2:1: warning: Empty continuation line"),
+        stdout.contains("Dockerfile:2:1: warning: the syntax parser directive has no effect"),
         "{stdout}"
     );
+}
+
+#[test]
+fn an_empty_continuation_line_is_reported_once_as_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM alpine:3.20.3\nRUN a \\\n\n  b\nUSER 1000\n",
+    );
+    let out = seaworthy()
+        .args(["check", "--format", "concise"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert_eq!(stdout.matches(":3:").count(), 1, "{stdout}");
+    assert!(stdout.contains("(empty-continuation-line)"), "{stdout}");
+    assert!(!stdout.contains("warning: Empty continuation"), "{stdout}");
 }
 
 #[test]
