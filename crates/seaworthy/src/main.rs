@@ -140,7 +140,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check(args),
-        Command::Rule { key } => match seaworthy_rules::find_rule(&key) {
+        Command::Rule { key } => match seaworthy_rules::find_rule(&key)
+            .or_else(|| seaworthy_rules::shellcheck::meta_for(&key))
+        {
             Some(m) => {
                 print!("{}", rule_doc(m));
                 ExitCode::SUCCESS
@@ -296,10 +298,39 @@ fn check(args: CheckArgs) -> ExitCode {
     let options = build_options(&args.build_args, args.target.clone());
     // Each file is read, parsed and modelled on its own thread; diagnostics come back as lines
     // so that output order does not depend on scheduling.
-    let results: Vec<FileReport> = files
+    let mut results: Vec<FileReport> = files
         .into_par_iter()
-        .map(|path| check_file(path, &options, &config))
+        .map(|path| check_file(path, &options, &config, !args.no_shellcheck))
         .collect();
+    // ShellCheck runs once over the scripts of every file, in batches: one process per file
+    // would cost more than all the rest of the run. Its absence is not an error.
+    if !args.no_shellcheck {
+        if let Some(sc) = shellcheck::ShellCheck::locate() {
+            let outcome = {
+                let all: Vec<&[_]> = results.iter().map(|r| r.scripts.as_slice()).collect();
+                sc.check(&all)
+            };
+            match outcome {
+                Ok(per_file) => {
+                    for (r, mut found) in results.iter_mut().zip(per_file) {
+                        if let Some(s) = &r.suppressions {
+                            s.apply(&mut found);
+                        }
+                        config.filter(&r.path, &mut found);
+                        r.findings.extend(found);
+                        r.findings.sort_by(|a, b| {
+                            (a.span.start, a.span.end, a.rule.id).cmp(&(
+                                b.span.start,
+                                b.span.end,
+                                b.rule.id,
+                            ))
+                        });
+                    }
+                }
+                Err(e) => eprintln!("warning: ShellCheck skipped: {e}"),
+            }
+        }
+    }
 
     let to_stdout = args.output.is_none();
     // Machine formats on stdout stay parseable: diagnostics and statistics go to stderr.
@@ -421,15 +452,26 @@ struct FileReport {
     findings: Vec<Finding>,
     errors: Vec<String>,
     warnings: Vec<String>,
+    /// The RUN scripts ShellCheck is to see, gathered while the model is at hand.
+    scripts: Vec<seaworthy_rules::shellcheck::ShellScript>,
+    /// The file's inline pragmas, for the ShellCheck findings that come later.
+    suppressions: Option<Suppressions>,
 }
 
-fn check_file(path: PathBuf, options: &BuildOptions, config: &Config) -> FileReport {
+fn check_file(
+    path: PathBuf,
+    options: &BuildOptions,
+    config: &Config,
+    shellcheck: bool,
+) -> FileReport {
     let mut report = FileReport {
         path: path.clone(),
         file: None,
         findings: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
+        scripts: Vec::new(),
+        suppressions: None,
     };
     let src = match std::fs::read(&path) {
         Ok(src) => src,
@@ -477,8 +519,13 @@ fn check_file(path: PathBuf, options: &BuildOptions, config: &Config) -> FileRep
             &config.settings,
             build_context.as_deref(),
         );
+        if shellcheck {
+            report.scripts = seaworthy_rules::shellcheck::scripts(&df, &model);
+        }
         if config.inline_ignores {
-            Suppressions::from_file(&df, &model).apply(&mut findings);
+            let suppressions = Suppressions::from_file(&df, &model);
+            suppressions.apply(&mut findings);
+            report.suppressions = Some(suppressions);
         }
         config.filter(&path, &mut findings);
         report.findings = findings;

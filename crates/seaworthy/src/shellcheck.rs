@@ -15,7 +15,6 @@
 //! ```
 
 // Until the CLI calls it (the lead wires `check`); remove then.
-#![cfg_attr(not(test), allow(dead_code))]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -378,54 +377,5 @@ mod tests {
         // Nothing to check: nothing is run.
         let nothing = sc.check(&[&[], &[]]).unwrap();
         assert!(nothing.len() == 2 && nothing.iter().all(Vec::is_empty));
-    }
-}
-
-#[cfg(test)]
-mod bench_tmp {
-    use super::*;
-    use seaworthy_dockerfile::{BuildOptions, Dockerfile, Model};
-
-    #[test]
-    #[ignore]
-    fn dump_corpus() {
-        let list = std::env::var("BENCH_LIST").unwrap();
-        let paths: Vec<String> = std::fs::read_to_string(list)
-            .unwrap()
-            .lines()
-            .map(String::from)
-            .collect();
-        let files: Vec<Option<Dockerfile>> = paths
-            .iter()
-            .map(|p| Dockerfile::parse(std::fs::read(p).unwrap()).ok())
-            .collect();
-        let scripts: Vec<Vec<ShellScript>> = files
-            .iter()
-            .map(|f| match f {
-                Some(file) => {
-                    let model = Model::build(file, &BuildOptions::default());
-                    seaworthy_rules::shellcheck::scripts(file, &model)
-                }
-                None => Vec::new(),
-            })
-            .collect();
-        let per: Vec<&[ShellScript]> = scripts.iter().map(Vec::as_slice).collect();
-        let findings = ShellCheck::locate().unwrap().check(&per).unwrap();
-        let mut out = String::new();
-        for ((p, f), fs) in paths.iter().zip(&files).zip(&findings) {
-            let Some(file) = f else { continue };
-            for x in fs {
-                let ins = file.instructions().find(|i| {
-                    i.span.start <= x.span.start && x.span.start < i.span.end.max(i.span.start + 1)
-                });
-                let line = ins.map_or(0, |i| file.position(i.span.start).line);
-                out.push_str(&format!(
-                    "{p}\t{line}\t{}\t{}\n",
-                    x.rule.id,
-                    file.position(x.span.start).line
-                ));
-            }
-        }
-        std::fs::write("/tmp/sct/ours.tsv", out).unwrap();
     }
 }

@@ -307,3 +307,49 @@ fn rule_and_rules_explain_the_catalogue() {
         .stdout(contains("SW1001  last-user-root"));
     seaworthy().args(["rule", "nope"]).assert().code(2);
 }
+
+/// The hardened fixture follows every Dockerfile practice under the strictest settings (its
+/// `.seaworthy.toml`: digest pins, trusted registries, required and strict labels), with its
+/// build context and ShellCheck: no rule may fire on it. The same file with its hardening undone
+/// line by line is what each rule's own tests cover.
+#[test]
+fn the_hardened_fixture_gets_no_finding() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hardened");
+    let out = Command::cargo_bin("seaworthy")
+        .unwrap()
+        .current_dir(&fixture)
+        .args(["check", "--format", "concise", "--fail-on", "style"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("checked 1 Dockerfile, 0 with errors, 0 findings"),
+        "{stderr}"
+    );
+    // The configuration is really applied: the same Dockerfile without its digests fails it.
+    let dir = tempfile::tempdir().unwrap();
+    for name in [".seaworthy.toml", ".dockerignore", "requirements.txt"] {
+        std::fs::copy(fixture.join(name), dir.path().join(name)).unwrap();
+    }
+    let text = std::fs::read_to_string(fixture.join("Dockerfile")).unwrap();
+    let unpinned: String = text
+        .lines()
+        .map(|l| match l.find("@sha256:") {
+            Some(at) if l.starts_with("FROM") => {
+                let rest = l[at..].split_once(' ').map_or("", |(_, r)| r);
+                format!("{} {rest}\n", &l[..at])
+            }
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(dir.path().join("Dockerfile"), unpinned).unwrap();
+    std::fs::create_dir(dir.path().join("app")).unwrap();
+    let out = Command::cargo_bin("seaworthy")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "--format", "concise"])
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("base-image-not-digest-pinned"), "{stdout}");
+}
