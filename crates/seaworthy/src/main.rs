@@ -89,6 +89,10 @@ struct CheckArgs {
     /// Do not run ShellCheck on RUN scripts.
     #[arg(long)]
     no_shellcheck: bool,
+    /// Do not read or write the cache of ShellCheck's results (by default in
+    /// $SEAWORTHY_CACHE_DIR, $XDG_CACHE_HOME/seaworthy or ~/.cache/seaworthy).
+    #[arg(long)]
+    no_cache: bool,
 }
 
 fn parse_fail_on(s: &str) -> Result<FailOn, String> {
@@ -305,7 +309,10 @@ fn check(args: CheckArgs) -> ExitCode {
     // ShellCheck runs once over the scripts of every file, in batches: one process per file
     // would cost more than all the rest of the run. Its absence is not an error.
     if !args.no_shellcheck {
-        if let Some(sc) = shellcheck::ShellCheck::locate() {
+        if let Some(mut sc) = shellcheck::ShellCheck::locate() {
+            if let Some(dir) = shellcheck::default_cache_dir().filter(|_| !args.no_cache) {
+                sc = sc.with_cache(&dir);
+            }
             let outcome = {
                 let all: Vec<&[_]> = results.iter().map(|r| r.scripts.as_slice()).collect();
                 sc.check(&all)

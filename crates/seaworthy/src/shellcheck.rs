@@ -4,7 +4,10 @@
 //! ShellCheck spends its time analysing scripts (a few milliseconds per command; starting the
 //! process costs about 10 ms), so a run checks each distinct script once, however many files
 //! share it, and hands ShellCheck many scripts per process, in batches spread over the rayon
-//! thread pool. Usage, after every file is parsed and modelled:
+//! thread pool. ShellCheck's comments on a script are kept in a cache directory (see
+//! [`ShellCheck::with_cache`]), keyed by the script's text and the binary, so that a second
+//! run over unchanged scripts starts no ShellCheck at all. Usage, after every file is parsed
+//! and modelled:
 //!
 //! ```ignore
 //! let scripts: Vec<Vec<ShellScript>> = /* seaworthy_rules::shellcheck::scripts(&df, &model) per file */;
@@ -13,8 +16,6 @@
 //!     let findings = sc.check(&per_file)?; // findings[i] belongs to file i
 //! }
 //! ```
-
-// Until the CLI calls it (the lead wires `check`); remove then.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,22 @@ const MAX_BATCH: usize = 200;
 #[derive(Debug, Clone)]
 pub struct ShellCheck {
     program: PathBuf,
+    /// Where comments on scripts already checked are kept, under a key that also names this
+    /// binary (its path, size and modification time), so that a new ShellCheck starts afresh.
+    cache: Option<(PathBuf, String)>,
+}
+
+/// The default cache directory: `$SEAWORTHY_CACHE_DIR`, else `$XDG_CACHE_HOME/seaworthy`,
+/// else `~/.cache/seaworthy`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("SEAWORTHY_CACHE_DIR")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("seaworthy")))
+        .or_else(|| var("HOME").map(|d| d.join(".cache").join("seaworthy")))
 }
 
 impl ShellCheck {
@@ -41,13 +58,79 @@ impl ShellCheck {
         if let Some(p) = std::env::var_os("SEAWORTHY_SHELLCHECK").filter(|p| !p.is_empty()) {
             return Some(ShellCheck {
                 program: PathBuf::from(p),
+                cache: None,
             });
         }
         let path = std::env::var_os("PATH")?;
         std::env::split_paths(&path)
             .map(|dir| dir.join("shellcheck"))
             .find(|p| is_executable(p))
-            .map(|program| ShellCheck { program })
+            .map(|program| ShellCheck {
+                program,
+                cache: None,
+            })
+    }
+
+    /// Keeps ShellCheck's comments under `dir` (created when missing) and reuses them for
+    /// scripts seen before. A cache that cannot be read or written is only a slower run.
+    pub fn with_cache(mut self, dir: &Path) -> ShellCheck {
+        let identity = std::fs::metadata(&self.program).ok().map(|m| {
+            let modified = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}\0{}\0{modified}", self.program.display(), m.len())
+        });
+        if let Some(identity) = identity {
+            self.cache = Some((dir.join("shellcheck-v1"), identity));
+        }
+        self
+    }
+
+    /// The cache file of `script`, when there is a cache.
+    fn cache_path(&self, script: &str) -> Option<PathBuf> {
+        use sha2::{Digest, Sha256};
+        let (dir, identity) = self.cache.as_ref()?;
+        let mut hash = Sha256::new();
+        hash.update(identity.as_bytes());
+        hash.update([0]);
+        for code in EXCLUDED {
+            hash.update(code.to_le_bytes());
+        }
+        hash.update(script.as_bytes());
+        let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Some(dir.join(&hex[..2]).join(&hex[2..]))
+    }
+
+    fn cached(&self, script: &str) -> Option<Vec<Comment>> {
+        let bytes = std::fs::read(self.cache_path(script)?).ok()?;
+        let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        json.as_array()?.iter().map(|c| comment(c).ok()).collect()
+    }
+
+    fn remember(&self, script: &str, comments: &[Comment]) {
+        let Some(path) = self.cache_path(script) else {
+            return;
+        };
+        let json: Vec<serde_json::Value> = comments
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "line": c.line, "column": c.column,
+                    "endLine": c.end_line, "endColumn": c.end_column,
+                    "level": c.level, "code": c.code, "message": c.message,
+                })
+            })
+            .collect();
+        let Some(dir) = path.parent() else { return };
+        // Written under a temporary name and renamed, so that a concurrent run never reads
+        // half an entry.
+        let _ = std::fs::create_dir_all(dir).and_then(|()| {
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+            std::io::Write::write_all(&mut tmp, &serde_json::to_vec(&json)?)?;
+            tmp.persist(&path).map(drop).map_err(|e| e.error)
+        });
     }
 
     /// ShellCheck's findings for the scripts of several files at once: `files[i]` are the
@@ -87,27 +170,56 @@ impl ShellCheck {
             .collect())
     }
 
-    /// ShellCheck's comments on each script of `scripts`.
+    /// ShellCheck's comments on each script of `scripts`: from the cache, or from running it.
     fn run(&self, scripts: &[&str]) -> Result<Vec<Vec<Comment>>, String> {
         let mut comments = vec![Vec::new(); scripts.len()];
-        if scripts.is_empty() {
+        let cached: Vec<Option<Vec<Comment>>> =
+            scripts.par_iter().map(|s| self.cached(s)).collect();
+        let mut missing = Vec::new();
+        for (id, found) in cached.into_iter().enumerate() {
+            match found {
+                Some(found) => comments[id] = found,
+                None => missing.push(id),
+            }
+        }
+        if missing.is_empty() {
             return Ok(comments);
         }
+        let fresh = self.run_uncached(&missing, scripts)?;
+        for (&id, found) in missing.iter().zip(fresh) {
+            comments[id] = found;
+        }
+        if self.cache.is_some() {
+            missing
+                .par_iter()
+                .for_each(|&id| self.remember(scripts[id], &comments[id]));
+        }
+        Ok(comments)
+    }
+
+    /// Runs ShellCheck on the scripts `ids` of `scripts`; the result's `[i]` is for `ids[i]`.
+    fn run_uncached(&self, ids: &[usize], scripts: &[&str]) -> Result<Vec<Vec<Comment>>, String> {
+        let mut comments = vec![Vec::new(); ids.len()];
         let dir = tempfile::Builder::new()
             .prefix("seaworthy-shellcheck")
             .tempdir()
             .map_err(|e| format!("shellcheck: cannot create a temporary directory: {e}"))?;
         let threads = rayon::current_num_threads().max(1);
         // Several batches per thread, so that one long script does not hold up the run.
-        let size = scripts.len().div_ceil(threads * 4).clamp(1, MAX_BATCH);
-        let ids: Vec<usize> = (0..scripts.len()).collect();
-        let results: Vec<Result<Vec<(usize, Comment)>, String>> = ids
+        let size = ids.len().div_ceil(threads * 4).clamp(1, MAX_BATCH);
+        let positions: Vec<usize> = (0..ids.len()).collect();
+        let results: Vec<Result<Vec<(usize, Comment)>, String>> = positions
             .par_chunks(size)
-            .map(|batch| self.run_batch(dir.path(), scripts, batch))
+            .map(|batch| {
+                let batch: Vec<usize> = batch.iter().map(|&i| ids[i]).collect();
+                self.run_batch(dir.path(), scripts, &batch)
+            })
             .collect();
+        let position: HashMap<usize, usize> =
+            ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
         for result in results {
             for (id, comment) in result? {
-                comments[id].push(comment);
+                comments[position[&id]].push(comment);
             }
         }
         Ok(comments)
@@ -166,35 +278,40 @@ fn parse_json1(stdout: &[u8]) -> Result<Vec<(usize, Comment)>, String> {
         .ok_or_else(|| bad("no comments array"))?;
     list.iter()
         .map(|c| {
-            let number = |key: &str| {
-                c.get(key)
-                    .and_then(serde_json::Value::as_u64)
-                    .map(|n| n as usize)
-                    .ok_or_else(|| bad(key))
-            };
-            let text = |key: &str| {
-                c.get(key)
-                    .and_then(serde_json::Value::as_str)
-                    .ok_or_else(|| bad(key))
-            };
-            let id = text("file")?
-                .strip_suffix(".sh")
+            let id = c
+                .get("file")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|f| f.strip_suffix(".sh"))
                 .and_then(|n| n.parse::<usize>().ok())
                 .ok_or_else(|| bad("file"))?;
-            Ok((
-                id,
-                Comment {
-                    line: number("line")?,
-                    column: number("column")?,
-                    end_line: number("endLine")?,
-                    end_column: number("endColumn")?,
-                    level: text("level")?.to_owned(),
-                    code: number("code")? as u32,
-                    message: text("message")?.to_owned(),
-                },
-            ))
+            Ok((id, comment(c)?))
         })
         .collect()
+}
+
+/// One comment object of `shellcheck -f json1` (the same shape is kept in the cache).
+fn comment(c: &serde_json::Value) -> Result<Comment, String> {
+    let bad = |what: &str| format!("shellcheck: unexpected JSON output ({what})");
+    let number = |key: &str| {
+        c.get(key)
+            .and_then(serde_json::Value::as_u64)
+            .map(|n| n as usize)
+            .ok_or_else(|| bad(key))
+    };
+    let text = |key: &str| {
+        c.get(key)
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| bad(key))
+    };
+    Ok(Comment {
+        line: number("line")?,
+        column: number("column")?,
+        end_line: number("endLine")?,
+        end_column: number("endColumn")?,
+        level: text("level")?.to_owned(),
+        code: number("code")? as u32,
+        message: text("message")?.to_owned(),
+    })
 }
 
 #[cfg(unix)]
@@ -367,9 +484,46 @@ mod tests {
     }
 
     #[test]
+    fn a_second_run_reads_the_cache_and_starts_no_shellcheck() {
+        let cache = tempfile::tempdir().unwrap();
+        let (_, scripts) = scripts_of("FROM debian:12.7\nRUN echo $foo\n");
+        let first = shellcheck()
+            .with_cache(cache.path())
+            .check(&[&scripts])
+            .unwrap();
+        let codes = |found: &[Vec<Finding>]| -> Vec<&str> {
+            let mut codes: Vec<&str> = found[0].iter().map(|f| f.rule.id).collect();
+            codes.sort_unstable();
+            codes
+        };
+        assert_eq!(codes(&first), ["SC2086", "SC2154"]);
+        // A "binary" that cannot run: only the cache can answer now.
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("shellcheck");
+        std::fs::write(&fake, "#!/bin/sh\nexit 3\n").unwrap();
+        let mut broken = ShellCheck {
+            program: fake,
+            cache: None,
+        };
+        assert!(broken.check(&[&scripts]).is_err());
+        // The cache key names the binary, so give the broken one the real one's identity.
+        broken.cache = shellcheck().with_cache(cache.path()).cache;
+        let second = broken.check(&[&scripts]).unwrap();
+        assert_eq!(codes(&second), codes(&first));
+        assert_eq!(
+            second[0].iter().map(|f| f.span).collect::<Vec<_>>(),
+            first[0].iter().map(|f| f.span).collect::<Vec<_>>()
+        );
+        // A new script is not in the cache: the broken binary is asked, and fails.
+        let (_, other) = scripts_of("FROM debian:12.7\nRUN echo $bar\n");
+        assert!(broken.check(&[&other]).is_err());
+    }
+
+    #[test]
     fn a_broken_binary_is_an_error() {
         let sc = ShellCheck {
             program: PathBuf::from("/nonexistent/shellcheck"),
+            cache: None,
         };
         let (_, scripts) = scripts_of("FROM debian:12\nRUN echo\n");
         let err = sc.check(&[scripts.as_slice()]).unwrap_err();
