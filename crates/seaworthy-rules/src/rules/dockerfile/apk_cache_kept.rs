@@ -1,4 +1,3 @@
-
 use super::install_without_yes::subcommand;
 use super::{DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, RuleMeta, Severity};
@@ -20,7 +19,9 @@ static META: RuleMeta = RuleMeta {
           fetches the index into memory and keeps nothing; a BuildKit cache mount on \
           /var/cache/apk or /etc/apk/cache keeps it between builds and out of the image, and \
           `rm -rf /var/cache/apk/*` in the same RUN also works. Only the stages the final \
-          image is built from are checked.",
+          image is built from are checked. Differs from hadolint: removing /var/cache/apk in \
+          the same RUN counts, `apk add --no-network` (which fetches no index) passes, and \
+          build stages are not reported.",
     bad: "FROM alpine:3.20.3\nRUN apk update && apk add curl\n",
     good: "FROM alpine:3.20.3\nRUN apk add --no-cache curl\n",
 };
@@ -46,7 +47,11 @@ impl DockerfileRule for ApkCacheKept {
                     let Some(add) = subcommand(cmd, APK_VALUE_FLAGS) else {
                         continue;
                     };
-                    if add.value.as_deref() != Some("add") || cmd.has_flag(None, Some("no-cache")) {
+                    // `--no-network` installs from what is already there: no index is fetched.
+                    if add.value.as_deref() != Some("add")
+                        || cmd.has_flag(None, Some("no-cache"))
+                        || cmd.has_flag(None, Some("no-network"))
+                    {
                         continue;
                     }
                     out.push(Finding::new(
@@ -121,6 +126,11 @@ mod tests {
 
     #[test]
     fn passes() {
+        // `--no-network` installs from what is already there and fetches no index.
+        assert_clean(
+            &ApkCacheKept,
+            "FROM alpine\nRUN apk add --no-cache --virtual .build-deps gcc \\\n && scanelf --needed /usr/local | xargs -rt apk add --no-network --virtual .rundeps \\\n && apk del --no-network .build-deps\n",
+        );
         assert_clean(&ApkCacheKept, "FROM alpine\nRUN apk add --no-cache curl\n");
         assert_clean(&ApkCacheKept, "FROM alpine\nRUN apk --no-cache add curl\n");
         assert_clean(

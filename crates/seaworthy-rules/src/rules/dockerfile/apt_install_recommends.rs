@@ -19,7 +19,9 @@ static META: RuleMeta = RuleMeta {
           needs: documentation, extra locales, X11 libraries for a command-line tool. They \
           make the image larger, slower to pull and wider to attack, and nothing in the \
           Dockerfile says they are there. Only the stages the final image is built from are \
-          checked: a build stage whose files are copied out does not ship its packages.",
+          checked: a build stage whose files are copied out does not ship its packages. \
+          Differs from hadolint: DL3015 checks every stage; this rule skips the stages that \
+          do not ship.",
     bad: "FROM debian:12.7\nRUN apt-get update && apt-get install -y curl \\\n    && rm -rf /var/lib/apt/lists/*\n",
     good: "FROM debian:12.7\nRUN apt-get update && apt-get install -y --no-install-recommends curl \\\n    && rm -rf /var/lib/apt/lists/*\n",
 };

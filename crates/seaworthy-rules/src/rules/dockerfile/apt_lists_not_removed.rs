@@ -22,7 +22,11 @@ static META: RuleMeta = RuleMeta {
           lists must be removed in the same RUN (`&& rm -rf /var/lib/apt/lists/*`), or kept \
           out of the layer with a BuildKit cache mount (`--mount=type=cache,target=/var/lib/apt`). \
           A cache mount on /var/cache/apt alone does not cover the lists. Only the stages the \
-          final image is built from are checked.",
+          final image is built from are checked. Differs from hadolint: apt 3's \
+          `apt-get dist-clean` and a pattern naming the index files \
+          (`rm -rf /var/lib/apt/lists/*_dists_*`) count as removing the lists; \
+          `apt-get install --update` and an update inside a subshell are reported; a RUN that \
+          only installs from lists an earlier RUN downloaded is not (that earlier RUN is).",
     bad: "FROM debian:12.7\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
     good: "FROM debian:12.7\nRUN apt-get update && apt-get install -y --no-install-recommends curl \\\n    && rm -rf /var/lib/apt/lists/*\n",
 };
@@ -46,7 +50,14 @@ impl DockerfileRule for AptListsNotRemoved {
                         return None;
                     }
                     let sub = subcommand(cmd, APT_VALUE_FLAGS)?;
-                    matches!(sub.value.as_deref(), Some("update" | "install")).then(|| (tool, sub))
+                    // `install --update` (apt 3) refreshes the lists; a plain install only
+                    // reads the ones an `update` wrote, reported where that runs.
+                    let writes = match sub.value.as_deref() {
+                        Some("update") => true,
+                        Some(_) => cmd.has_flag(None, Some("update")),
+                        None => false,
+                    };
+                    writes.then_some((tool, sub))
                 });
                 let Some((tool, sub)) = install else { continue };
                 if script.commands.iter().any(removes_lists) {
@@ -74,13 +85,24 @@ pub(super) fn lists_mounted(step: &Step<'_>) -> bool {
     })
 }
 
-/// `rm -rf /var/lib/apt/lists/*` (any spelling that names the directory or what is in it).
+/// `rm -rf /var/lib/apt/lists/*` (any spelling that names the directory, what is in it, or
+/// its index files by a pattern such as `/var/lib/apt/lists/*_dists_*`), or apt 3's
+/// `apt-get dist-clean`, which removes the lists with the package cache.
 pub(super) fn removes_lists(cmd: &seaworthy_dockerfile::shell::Command) -> bool {
-    cmd.name_str() == Some("rm")
-        && cmd.arg_values().flatten().any(|v| {
-            let v = v.trim_end_matches(['/', '*']);
-            v == "/var/lib/apt/lists" || v == "/var/lib/apt"
-        })
+    match cmd.name_str() {
+        Some("rm") => cmd.arg_values().flatten().any(|v| {
+            let trimmed = v.trim_end_matches(['/', '*']);
+            let pattern = v
+                .strip_prefix("/var/lib/apt/lists/")
+                .is_some_and(|rest| rest.contains('*') && !rest.contains('/'));
+            trimmed == "/var/lib/apt/lists" || trimmed == "/var/lib/apt" || pattern
+        }),
+        Some("apt-get" | "apt") => matches!(
+            subcommand(cmd, APT_VALUE_FLAGS).and_then(|w| w.value.as_deref()),
+            Some("dist-clean" | "distclean")
+        ),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -95,6 +117,18 @@ mod tests {
 
     #[test]
     fn fires() {
+        // apt 3's `install --update` refreshes the lists first.
+        assert_fires(
+            &AptListsNotRemoved,
+            "FROM debian:13\nRUN apt-get install --update -y --no-install-recommends curl\n",
+            &[2],
+        );
+        // Removing only the partial downloads leaves the lists.
+        assert_fires(
+            &AptListsNotRemoved,
+            "FROM debian\nRUN apt-get update && rm -rf /var/lib/apt/lists/partial/*\n",
+            &[2],
+        );
         assert_fires(
             &AptListsNotRemoved,
             "FROM debian\nRUN apt-get update\n",
@@ -126,6 +160,27 @@ mod tests {
 
     #[test]
     fn passes() {
+        // `apt-get dist-clean` (apt 3) removes the lists along with the package cache.
+        assert_clean(
+            &AptListsNotRemoved,
+            "FROM debian:13\nRUN set -eux; \\\n\tapt-get install --update -y curl; \\\n\tapt-get dist-clean\n",
+        );
+        assert_clean(
+            &AptListsNotRemoved,
+            "FROM debian:13\nRUN apt-get update && apt-get install -y curl && apt-get distclean\n",
+        );
+        // The index files themselves, by pattern.
+        assert_clean(
+            &AptListsNotRemoved,
+            "FROM debian\nRUN apt-get update \\\n\t&& apt-get install -y git \\\n\t&& apt-get clean \\\n\t&& rm -rf /var/lib/apt/lists/*_dists_*\n",
+        );
+        // An install without `update` reads lists an earlier layer wrote: that RUN is the one
+        // to fix, and it is reported there.
+        assert_fires(
+            &AptListsNotRemoved,
+            "FROM ubuntu:14.04\nRUN apt-get update\nRUN apt-get --no-install-recommends install -y redis-server\n",
+            &[2],
+        );
         assert_clean(
             &AptListsNotRemoved,
             "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",

@@ -18,7 +18,10 @@ static META: RuleMeta = RuleMeta {
     why: "A `cd` lasts until the end of its RUN: the next RUN, COPY or CMD starts in the \
           WORKDIR again, so relative paths silently point somewhere else, and every RUN \
           repeats the `cd`. `WORKDIR /path` sets the directory for everything that follows, \
-          creates it if needed, and shows in the image config where the application lives.",
+          creates it if needed, and shows in the image config where the application lives. \
+          Differs from hadolint: a `cd` inside a subshell (`( cd src && make )`) is not \
+          reported, since it is the idiom for working somewhere without moving the rest of \
+          the RUN; PowerShell and cmd RUNs are not analysed.",
     bad: "FROM node:20.18.0-slim\nCOPY . /app\nRUN cd /app && npm ci\n",
     good: "FROM node:20.18.0-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
 };

@@ -31,7 +31,8 @@ static META: RuleMeta = RuleMeta {
           `depends_on: condition: service_healthy` cannot wait for it, and Swarm never replaces \
           it. Kubernetes ignores HEALTHCHECK and uses probes instead, so the rule is \
           informational; images with no CMD, ENTRYPOINT or EXPOSE (base and tool images) are \
-          not checked.",
+          not checked. Differs from hadolint: DL3057 is off by default in hadolint; this rule \
+          is on, and only the final image is checked.",
     bad: "FROM nginx:1.27.2\nCOPY site /usr/share/nginx/html\nEXPOSE 80\n",
     good: "FROM nginx:1.27.2\nCOPY site /usr/share/nginx/html\nEXPOSE 80\n\
            HEALTHCHECK --start-period=10s CMD [\"curl\", \"-fsS\", \"http://localhost/\"]\n",

@@ -28,7 +28,11 @@ static META: RuleMeta = RuleMeta {
           to continue?\" whenever they would install more than was named. A build has no \
           terminal: the prompt reads end of input, the answer is no, and the build fails, \
           often only later, when a dependency changes. Pass the non-interactive switch every \
-          time. microdnf and apk never prompt and are not checked.",
+          time. apk never prompts and is not checked. Differs from hadolint: microdnf is held \
+          to `-y` for every subcommand that asks (install, update, remove, …): since microdnf \
+          3.10 it asks \"Is this ok [y/N]\" and a build without `-y` hangs or fails; upgrades \
+          and removals are checked as well as installs, and `yes | apt-get install` and \
+          `apt-get -qq` (which implies `-y`) pass.",
     bad: "FROM debian:12.7\nRUN apt-get update && apt-get install curl\n",
     good: "FROM debian:12.7\nRUN apt-get update && apt-get install -y curl\n",
 };
@@ -85,7 +89,7 @@ fn prompting_subcommand(cmd: &Command) -> Option<(&str, std::ops::Range<usize>)>
                 "reinstall",
             ],
         ),
-        "yum" | "dnf" | "dnf5" => (
+        "yum" | "dnf" | "dnf5" | "microdnf" => (
             &[
                 "-c",
                 "--config",
@@ -108,6 +112,8 @@ fn prompting_subcommand(cmd: &Command) -> Option<(&str, std::ops::Range<usize>)>
                 "erase",
                 "autoremove",
                 "downgrade",
+                "distro-sync",
+                "swap",
             ],
         ),
         "zypper" => (
@@ -260,6 +266,12 @@ mod tests {
             "FROM debian AS build\nRUN apt-get -o Dpkg::Options::=--force-confnew install gcc\nFROM debian\n",
             &[2],
         );
+        // microdnf 3.10 and later ask "Is this ok [y/N]" and wait on the build's empty input.
+        assert_fires(
+            &InstallWithoutYes,
+            "FROM registry.access.redhat.com/ubi9/ubi-minimal\nRUN microdnf install git \\\n && microdnf update \\\n && microdnf clean all\n",
+            &[2, 3],
+        );
         let found = findings(
             &InstallWithoutYes,
             "FROM debian\nRUN apt-get install curl\n",
@@ -315,7 +327,11 @@ mod tests {
         );
         assert_clean(
             &InstallWithoutYes,
-            "FROM fedora-minimal\nRUN microdnf install git\n",
+            "FROM fedora-minimal\nRUN microdnf install -y git && microdnf --assumeyes update\n",
+        );
+        assert_clean(
+            &InstallWithoutYes,
+            "FROM fedora-minimal\nRUN microdnf clean all && microdnf repolist\n",
         );
         assert_clean(
             &InstallWithoutYes,

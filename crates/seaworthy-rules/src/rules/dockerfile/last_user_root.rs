@@ -13,12 +13,23 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Identity,
     practice: 1,
-    aliases: &["DL3002", "DS-0002", "DS002", "AVD-DS-0002", "CKV_DOCKER_3", "CKV_DOCKER_8", "CIS-DI-0001"],
+    aliases: &[
+        "DL3002",
+        "DS-0002",
+        "DS002",
+        "AVD-DS-0002",
+        "CKV_DOCKER_3",
+        "CKV_DOCKER_8",
+        "CIS-DI-0001",
+    ],
     summary: "The final image runs as root.",
     why: "A process running as root inside the container is root on the host's kernel: one \
           escape or one writable host mount away from the host. Most images default to root, \
           so a final stage without USER runs as root even though no line says so. Only the \
-          final stage decides: build stages may use root freely.",
+          final stage decides: build stages may use root freely. Differs from hadolint: \
+          DL3002 reports only an explicit `USER root` (in any stage, even a build stage that \
+          does not ship); this rule also reports a final stage that never sets USER, and \
+          ignores the stages whose files are only copied out.",
     bad: "FROM python:3.12-slim\nCOPY app /app\nCMD [\"python\", \"/app/main.py\"]\n",
     good: "FROM python:3.12-slim\nRUN useradd --uid 10001 --no-create-home app\nCOPY app /app\n\
            USER 10001:10001\nCMD [\"python\", \"/app/main.py\"]\n",
@@ -83,19 +94,36 @@ mod tests {
         assert_fires(&LastUserRoot, "FROM alpine\nUSER 0:0\n", &[2]);
         assert_fires(&LastUserRoot, "FROM alpine\nARG U=root\nUSER ${U}\n", &[3]);
         // Only the final stage decides, whatever the build stage does.
-        assert_fires(&LastUserRoot, "FROM alpine AS b\nUSER 1000\nFROM alpine\nCOPY --from=b /x /x\n", &[3]);
+        assert_fires(
+            &LastUserRoot,
+            "FROM alpine AS b\nUSER 1000\nFROM alpine\nCOPY --from=b /x /x\n",
+            &[3],
+        );
         // A child stage inherits its parent stage's USER root.
-        assert_fires(&LastUserRoot, "FROM alpine AS base\nUSER root\nFROM base\nRUN id\n", &[2]);
+        assert_fires(
+            &LastUserRoot,
+            "FROM alpine AS base\nUSER root\nFROM base\nRUN id\n",
+            &[2],
+        );
     }
 
     #[test]
     fn passes() {
         assert_clean(&LastUserRoot, "FROM alpine\nUSER 10001:10001\n");
         assert_clean(&LastUserRoot, "FROM alpine\nUSER app\n");
-        assert_clean(&LastUserRoot, "FROM alpine AS b\nRUN make\nFROM alpine\nUSER 1000\n");
+        assert_clean(
+            &LastUserRoot,
+            "FROM alpine AS b\nRUN make\nFROM alpine\nUSER 1000\n",
+        );
         // The user set in the parent stage carries into the child.
-        assert_clean(&LastUserRoot, "FROM alpine AS base\nUSER 1000\nFROM base\nRUN id\n");
+        assert_clean(
+            &LastUserRoot,
+            "FROM alpine AS base\nUSER 1000\nFROM base\nRUN id\n",
+        );
         // Root in a build stage is fine.
-        assert_clean(&LastUserRoot, "FROM alpine AS b\nUSER root\nFROM alpine\nUSER 1000\n");
+        assert_clean(
+            &LastUserRoot,
+            "FROM alpine AS b\nUSER root\nFROM alpine\nUSER 1000\n",
+        );
     }
 }

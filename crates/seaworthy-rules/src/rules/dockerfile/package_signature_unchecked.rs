@@ -68,6 +68,16 @@ impl DockerfileRule for PackageSignatureUnchecked {
 
 fn unchecked_flag(cmd: &Command) -> Option<(Range<usize>, String)> {
     let name = cmd.name_str()?;
+    // `apk index --allow-untrusted` builds the index of packages built in this RUN (which is
+    // then signed); it installs nothing.
+    let first_operand = cmd
+        .args
+        .iter()
+        .filter_map(|w| w.value_str())
+        .find(|v| !v.starts_with('-'));
+    if name == "apk" && first_operand == Some("index") {
+        return None;
+    }
     let bad: &dyn Fn(&str) -> bool = match name {
         "apk" => &|v| v == "--allow-untrusted",
         "apt-get" | "apt" | "aptitude" => &|v| {
@@ -132,7 +142,18 @@ fn text_settings(text: &str) -> Vec<(Range<usize>, String)> {
                         .collect();
                     let off = match key {
                         "gpgcheck" => matches!(value.as_str(), "0" | "false" | "no" | "off"),
-                        _ => value == "yes" && line[..start].contains('['),
+                        // A local repository (`deb [trusted=yes] file:///tmp/pkgs ./`) holds
+                        // packages built in this very RUN: there is no signature to check.
+                        _ => {
+                            value == "yes"
+                                && line[..start].contains('[')
+                                && !line[from..]
+                                    .split_once(']')
+                                    .map(|(_, uri)| uri.trim_start())
+                                    .is_some_and(|uri| {
+                                        uri.starts_with("file:") || uri.starts_with("copy:")
+                                    })
+                        }
                     };
                     if off {
                         let s = line_start + start;
@@ -228,6 +249,15 @@ mod tests {
 
     #[test]
     fn passes() {
+        // Packages built in the same RUN, served from a local repository or indexed locally.
+        assert_clean(
+            &PackageSignatureUnchecked,
+            "FROM debian\nRUN echo \"deb [ trusted=yes ] file://$dir ./\" > /etc/apt/sources.list.d/t.list\n",
+        );
+        assert_clean(
+            &PackageSignatureUnchecked,
+            "FROM alpine\nRUN apk index --allow-untrusted -o /tmp/p/APKINDEX.tar.gz /tmp/p/*.apk\n",
+        );
         let r = &PackageSignatureUnchecked;
         assert_clean(r, "FROM alpine\nRUN apk add --no-cache curl\n");
         assert_clean(

@@ -21,7 +21,10 @@ static META: RuleMeta = RuleMeta {
           makes the layer bigger. Use `pip install --no-cache-dir`, set \
           `ENV PIP_NO_CACHE_DIR=1`, or better, keep the cache between builds and out of the \
           image with `RUN --mount=type=cache,target=/root/.cache/pip`. Only the stages the \
-          final image is built from are checked.",
+          final image is built from are checked. Differs from hadolint: removing the cache in \
+          the same RUN (`rm -rf ~/.cache/pip`, or the `--cache-dir` or `PIP_CACHE_DIR` \
+          directory) or `pip cache purge` counts, and build stages are not reported; \
+          `rm -rf ~/.pip/cache` does not count, since only pip 1 cached there.",
     bad: "FROM python:3.12.7-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
     good: "FROM python:3.12.7-slim\nCOPY requirements.txt .\n\
            RUN pip install --no-cache-dir -r requirements.txt\n",
@@ -46,8 +49,29 @@ impl DockerfileRule for PipCacheKept {
                 if env_off || mounted {
                     continue;
                 }
+                // Where pip caches: its default, `$PIP_CACHE_DIR`, or a `--cache-dir` given in
+                // this RUN.
+                let mut cache_dirs: Vec<String> = cx
+                    .model
+                    .variables_before(stage.index, index)
+                    .value("PIP_CACHE_DIR")
+                    .map(|v| v.to_string())
+                    .into_iter()
+                    .collect();
+                for c in &script.commands {
+                    if pip_subcommand(c).is_some() {
+                        cache_dirs.extend(option_values(c, "--cache-dir"));
+                    }
+                }
+                let is_cache = |path: &str| {
+                    let p = path.trim_end_matches(['/', '*']);
+                    is_default_pip_cache(p)
+                        || cache_dirs
+                            .iter()
+                            .any(|d| !d.is_empty() && d.trim_end_matches('/') == p)
+                };
                 let purged = script.commands.iter().any(|c| {
-                    (c.name_str() == Some("rm") && c.arg_values().flatten().any(is_pip_cache))
+                    (c.name_str() == Some("rm") && c.arg_values().flatten().any(is_cache))
                         || pip_subcommand(c).is_some_and(|w| w.value.as_deref() == Some("cache"))
                 });
                 if purged {
@@ -78,7 +102,31 @@ impl DockerfileRule for PipCacheKept {
     }
 }
 
-/// `~/.cache/pip`, `/root/.cache`, `/tmp/pip-cache`: a path that holds pip's cache.
+/// `~/.cache/pip`, `/root/.cache`, `$HOME/.cache/pip` (trailing `/` and `*` removed): pip's
+/// default cache, or the directory holding it. `~/.pip/cache` is not: only pip 1 used it.
+fn is_default_pip_cache(p: &str) -> bool {
+    p.ends_with("/.cache") || p.ends_with("/.cache/pip") || p == "~/.cache" || p == ".cache/pip"
+}
+
+/// The values of a long option, as `--name value` or `--name=value`.
+fn option_values(cmd: &seaworthy_dockerfile::shell::Command, name: &str) -> Vec<String> {
+    let values: Vec<Option<&str>> = cmd.arg_values().collect();
+    let mut out = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        let Some(v) = v else { continue };
+        if *v == name {
+            if let Some(Some(next)) = values.get(i + 1) {
+                out.push((*next).to_owned());
+            }
+        } else if let Some(rest) = v.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+            out.push(rest.to_owned());
+        }
+    }
+    out
+}
+
+/// A cache mount target that holds pip's cache: its default place, or any directory named
+/// for pip (`/tmp/pip-cache`, pointed at by `PIP_CACHE_DIR` or `--cache-dir`).
 fn is_pip_cache(path: &str) -> bool {
     let p = path.trim_end_matches(['/', '*']);
     p.ends_with("/.cache") || p.ends_with(".cache/pip") || p.contains("pip")
@@ -144,6 +192,12 @@ mod tests {
 
     #[test]
     fn fires() {
+        // ~/.pip/cache was pip 1's download cache; pip 6 and later cache in ~/.cache/pip.
+        assert_fires(
+            &PipCacheKept,
+            "FROM python\nRUN pip install -r /src/requirements.txt \\\n && rm -rf ~/.pip/cache\n",
+            &[2],
+        );
         assert_fires(&PipCacheKept, "FROM python\nRUN pip install flask\n", &[2]);
         assert_fires(
             &PipCacheKept,
@@ -175,6 +229,18 @@ mod tests {
 
     #[test]
     fn passes() {
+        assert_clean(
+            &PipCacheKept,
+            "FROM python\nRUN pip install --cache-dir /tmp/pipc flask && rm -rf /tmp/pipc\n",
+        );
+        assert_clean(
+            &PipCacheKept,
+            "FROM python\nENV PIP_CACHE_DIR=/var/pip\nRUN pip install flask && rm -rf /var/pip\n",
+        );
+        assert_clean(
+            &PipCacheKept,
+            "FROM python\nRUN pip install flask && rm -rf ~/.cache/pip/* /root/.cache\n",
+        );
         assert_clean(
             &PipCacheKept,
             "FROM python\nRUN pip install --no-cache-dir flask\n",

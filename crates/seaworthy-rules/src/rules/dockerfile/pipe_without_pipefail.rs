@@ -1,5 +1,6 @@
+use seaworthy_dockerfile::model::BaseImage;
 use seaworthy_dockerfile::shell::{Pipeline, Script};
-use seaworthy_dockerfile::{RunScript, Step};
+use seaworthy_dockerfile::{RunScript, Stage, Step};
 
 use super::{DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, RuleMeta, Severity};
@@ -23,7 +24,12 @@ static META: RuleMeta = RuleMeta {
           goes on with a missing or half-written tool that fails much later, or in production. \
           With `pipefail` the pipeline fails when any command in it does. Set it for every RUN \
           with `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]`, or start the script with \
-          `set -o pipefail` (bash, ash, zsh, busybox sh).",
+          `set -o pipefail` (bash, ash, zsh, busybox sh). Differs from hadolint: a pipe fed \
+          only by `echo`, `printf` or `yes` (`echo \"$sha  file\" | sha256sum -c -`, \
+          `{ echo a; echo b; } | tee f`) is not reported, since pipefail changes nothing when \
+          the first command cannot fail; `set -o pipefail` (or `set -eo pipefail`) earlier in \
+          the script counts, as does a heredoc that sets it; and stages built on a Windows \
+          image, whose RUNs cmd or PowerShell run, are not checked.",
     bad: "FROM debian:12.7\nRUN curl -fsSL https://example.com/tool.tgz | tar -xz -C /usr/local/bin\n",
     good: "FROM debian:12.7\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\n\
            RUN curl -fsSL https://example.com/tool.tgz | tar -xz -C /usr/local/bin\n",
@@ -36,6 +42,9 @@ impl DockerfileRule for PipeWithoutPipefail {
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
         for stage in &cx.model.stages {
+            if on_windows(cx, stage) {
+                continue;
+            }
             for step in &stage.steps {
                 let Some(run) = &step.run else { continue };
                 let Some(script) = run.script() else { continue };
@@ -59,6 +68,31 @@ impl DockerfileRule for PipeWithoutPipefail {
             }
         }
     }
+}
+
+/// The stage is built on a Windows image (`mcr.microsoft.com/windows/servercore`, a
+/// `nanoserver` tag, a `windows/…` platform): its RUNs are run by cmd or PowerShell, which
+/// have no `pipefail`, even when no `SHELL` says so.
+fn on_windows(cx: &DockerfileContext<'_>, stage: &Stage<'_>) -> bool {
+    let mut root = stage;
+    while let BaseImage::Stage(i) = root.base {
+        root = &cx.model.stages[i];
+    }
+    let windows_image = match &root.base {
+        BaseImage::Image(image) => {
+            let name = image.normalized.to_ascii_lowercase();
+            ["windows", "nanoserver", "servercore"]
+                .iter()
+                .any(|w| name.contains(w))
+        }
+        _ => false,
+    };
+    windows_image
+        || root
+            .platform
+            .as_deref()
+            .is_some_and(|p| p.starts_with("windows"))
+        || cx.model.options.platform.os == "windows"
 }
 
 /// The shell that runs the script was started with `-o pipefail`: the `SHELL` in effect, or
@@ -220,5 +254,16 @@ mod tests {
             "FROM debian\nRUN curl -o /f https://x || true\n",
         );
         assert_clean(&PipeWithoutPipefail, "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"pwsh\", \"-c\"]\nRUN Get-ChildItem | Select-Object Name\n");
+        // A Windows image runs RUN with cmd even without a SHELL: there is no pipefail to set.
+        assert_clean(
+            &PipeWithoutPipefail,
+            "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2019-amd64 AS installer\n\
+             RUN powershell -Command `\n    (Get-Content sums.txt ^| Where-Object { $_ -match 'x' })\n\
+             FROM mcr.microsoft.com/windows/nanoserver:ltsc2019\nRUN dir | findstr x\n",
+        );
+        assert_clean(
+            &PipeWithoutPipefail,
+            "FROM --platform=windows/amd64 example.com/tools:1.0\nRUN type a.txt | findstr x\n",
+        );
     }
 }

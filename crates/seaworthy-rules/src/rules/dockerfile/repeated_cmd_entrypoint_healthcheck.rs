@@ -33,7 +33,9 @@ static META: RuleMeta = RuleMeta {
     why: "Each of these instructions replaces the previous one, so all but the last are dead \
           code. A reader (or a reviewer) takes the first one for what the container runs or \
           how it is checked, and an edit to it changes nothing. Usually it is a leftover from \
-          a merge or a copied snippet: keep the one you mean and delete the others.",
+          a merge or a copied snippet: keep the one you mean and delete the others. Differs \
+          from hadolint: the finding is on each instruction that is replaced (the dead one to \
+          delete), where hadolint reports the later ones.",
     bad: "FROM python:3.12-slim\nCMD [\"python\", \"app.py\"]\nCOPY . /app\n\
           CMD [\"gunicorn\", \"app:app\"]\n",
     good: "FROM python:3.12-slim\nCOPY . /app\nCMD [\"gunicorn\", \"app:app\"]\n",

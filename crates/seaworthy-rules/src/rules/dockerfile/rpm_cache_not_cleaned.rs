@@ -38,7 +38,10 @@ static META: RuleMeta = RuleMeta {
           A layer is frozen when its RUN ends, so clean up in the same RUN (`&& dnf clean all`, \
           `&& zypper clean --all`), or keep the cache out of the image with a BuildKit cache \
           mount (`--mount=type=cache,target=/var/cache/dnf`). Only the stages the final image \
-          is built from are checked.",
+          is built from are checked. Differs from hadolint: microdnf, tdnf and dnf5 are \
+          checked too; removing the cache directory counts as cleaning; an install with every \
+          repository disabled (`--disablerepo=*`, local package files only) downloads no \
+          metadata and passes.",
     bad: "FROM rockylinux:9.3\nRUN dnf install -y httpd\n",
     good: "FROM rockylinux:9.3\nRUN dnf install -y httpd && dnf clean all\n",
 };
@@ -85,7 +88,9 @@ impl DockerfileRule for RpmCacheNotCleaned {
                     ) else {
                         continue;
                     };
-                    if !is_install(tool, sub.value.as_deref().unwrap_or("")) {
+                    if !is_install(tool, sub.value.as_deref().unwrap_or(""))
+                        || all_repos_disabled(cmd)
+                    {
                         continue;
                     }
                     let mounted = super::cache_mounted(step, |t| covers(caches, t));
@@ -109,6 +114,15 @@ impl DockerfileRule for RpmCacheNotCleaned {
             }
         }
     }
+}
+
+/// `--disablerepo=*` (or `--disablerepo '*'`): only local package files are installed, and
+/// no repository metadata is downloaded into the cache.
+fn all_repos_disabled(cmd: &Command) -> bool {
+    let values: Vec<&str> = cmd.arg_values().map(|v| v.unwrap_or("")).collect();
+    values.iter().enumerate().any(|(i, v)| {
+        *v == "--disablerepo=*" || (*v == "--disablerepo" && values.get(i + 1) == Some(&"*"))
+    })
 }
 
 fn is_install(tool: &str, sub: &str) -> bool {
@@ -176,6 +190,12 @@ mod tests {
 
     #[test]
     fn fires() {
+        // Disabling one repository still downloads the others' metadata.
+        assert_fires(
+            &RpmCacheNotCleaned,
+            "FROM fedora\nRUN dnf install -y --disablerepo=updates git\n",
+            &[2],
+        );
         assert_fires(
             &RpmCacheNotCleaned,
             "FROM centos\nRUN yum install -y git\n",
@@ -212,6 +232,15 @@ mod tests {
 
     #[test]
     fn passes() {
+        // Every repository disabled: local .rpm files only, no metadata downloaded.
+        assert_clean(
+            &RpmCacheNotCleaned,
+            "FROM mcr.microsoft.com/cbl-mariner/base/core:2.0\nRUN curl -fSL -o d.rpm https://x/d.rpm \\\n && tdnf install -y --disablerepo=* d.rpm \\\n && rm d.rpm\n",
+        );
+        assert_clean(
+            &RpmCacheNotCleaned,
+            "FROM fedora\nRUN dnf install -y --disablerepo '*' ./local.rpm\n",
+        );
         assert_clean(
             &RpmCacheNotCleaned,
             "FROM centos\nRUN yum install -y git && yum clean all\n",

@@ -38,7 +38,12 @@ static META: RuleMeta = RuleMeta {
           is also committed to source control. Pass secrets with \
           `RUN --mount=type=secret,id=npm_token,env=NPM_TOKEN` (BuildKit), which exposes them \
           to that one RUN and stores them nowhere, and give runtime secrets to the container \
-          when it starts, not to the image.",
+          when it starts, not to the image. Differs from hadolint: `key`, `auth` and `pass` \
+          as words of their own (`LICENSE_KEY`, `GITHUB_AUTH`, `ADMIN_PASS`) make a secret, \
+          as in BuildKit's check; names that say the value is elsewhere (`*_FILE`, `*_PATH`, \
+          `*_URL`) or public (`PUBLIC_KEY`, `GPG_KEY`) do not; and an ARG without a default \
+          in a build stage that does not ship is not reported, since its value stays in that \
+          stage's history.",
     bad: "FROM node:20.18.0-slim\nARG NPM_TOKEN\nRUN npm ci\n",
     good: "FROM node:20.18.0-slim\nRUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci\n",
 };
@@ -178,6 +183,10 @@ const SECRET_WORDS: &[&str] = &[
 /// Parts of a name that are secrets even run together with other words (`DBPASSWORD`).
 const SECRET_PARTS: &[&str] = &["password", "passwd", "secret", "apikey", "credential"];
 
+/// Endings of a word that make it a secret run together with what precedes it
+/// (`ACCESSTOKEN`), though not at its start (`TOKENIZERS_PARALLELISM`).
+const SECRET_ENDINGS: &[&str] = &["token"];
+
 /// Words that say the value is not the secret itself.
 const NOT_SECRET_WORDS: &[&str] = &[
     "public",
@@ -219,9 +228,11 @@ pub(super) fn looks_secret(name: &str) -> bool {
     if words.iter().any(|w| NOT_SECRET_WORDS.contains(&w.as_str())) {
         return false;
     }
-    words
-        .iter()
-        .any(|w| SECRET_WORDS.contains(&w.as_str()) || SECRET_PARTS.iter().any(|p| w.contains(p)))
+    words.iter().any(|w| {
+        SECRET_WORDS.contains(&w.as_str())
+            || SECRET_PARTS.iter().any(|p| w.contains(p))
+            || SECRET_ENDINGS.iter().any(|e| w.ends_with(e))
+    })
 }
 
 /// `NPM_AUTH_TOKEN`, `npm-auth-token`, `npmAuthToken` → `npm`, `auth`, `token`.
@@ -265,6 +276,9 @@ mod tests {
             "NPM_TOKEN",
             "DB_PASSWORD",
             "DBPASSWORD",
+            "ACCESSTOKEN",
+            "githubToken",
+            "NuGetFeedPassword",
             "AWS_SECRET_ACCESS_KEY",
             "apiKey",
             "GITHUB_AUTH",

@@ -27,7 +27,11 @@ static META: RuleMeta = RuleMeta {
           process is killed with SIGKILL: no graceful shutdown, dropped connections, \
           unflushed writes. Use the exec (JSON) form, `CMD [\"node\", \"server.js\"]`, or \
           start the shell command with `exec` so the shell replaces itself. Setting `SHELL` to \
-          bash changes nothing: bash does not forward signals either.",
+          bash changes nothing: bash does not forward signals either. Differs from hadolint: \
+          only the CMD or ENTRYPOINT that takes effect in the final image is reported, not an \
+          earlier one a later one replaces, nor one in a build stage; `HEALTHCHECK CMD` in \
+          shell form is not reported (its shell is not PID 1 and receives no signals), nor is \
+          a shell form run by a PowerShell or cmd `SHELL`.",
     bad: "FROM node:20.18.0-slim\nCOPY . /app\nCMD node /app/server.js\n",
     good: "FROM node:20.18.0-slim\nCOPY . /app\nCMD [\"node\", \"/app/server.js\"]\n",
 };

@@ -29,7 +29,9 @@ static META: RuleMeta = RuleMeta {
     why: "`WORKDIR app` means `/app` on one base image and `/usr/src/app` or `/home/node/app` \
           on another: the path the build copies into and the container starts in changes \
           when the base image (or its tag) does, and every later relative COPY and RUN moves \
-          with it. Start from an absolute path.",
+          with it. Start from an absolute path. Differs from hadolint: a relative WORKDIR \
+          after an absolute one in the same stage (or the stage it builds on) resolves \
+          against it, is known, and is not reported.",
     bad: "FROM node:20.18.0-slim\nWORKDIR app\nCOPY . .\n",
     good: "FROM node:20.18.0-slim\nWORKDIR /app\nCOPY . .\n",
 };
