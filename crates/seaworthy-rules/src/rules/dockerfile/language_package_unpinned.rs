@@ -34,7 +34,7 @@ static META: RuleMeta = RuleMeta {
           current module (a path without a domain) are not reported; a git URL with a user \
           (`git+ssh://git@host/repo`) is not taken for a pinned ref; `go install std` builds \
           the standard library, not a module, and is not reported; `yarn global add` is \
-          checked.",
+          checked; PowerShell and cmd RUNs (Windows images) are not analysed.",
     bad: "FROM python:3.12.7-slim\nRUN pip install --no-cache-dir flask gunicorn\n",
     good: "FROM python:3.12.7-slim\nRUN pip install --no-cache-dir flask==3.0.3 gunicorn==23.0.0\n",
 };
