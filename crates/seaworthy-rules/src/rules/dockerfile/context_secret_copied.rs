@@ -1,6 +1,7 @@
 use seaworthy_dockerfile::context::{clean_relative, has_wildcard};
 use seaworthy_dockerfile::{BuildContext, Expanded, Span};
 
+use super::secret_files::secret_kind;
 use super::{copy_source_spans, DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
@@ -167,75 +168,6 @@ fn is_fixture(path: &str) -> bool {
                 | "vendor"
                 | "third_party"
         )
-    })
-}
-
-/// What kind of credentials a context file holds, judged by its path; `None` for others.
-pub(super) fn secret_kind(path: &str) -> Option<&'static str> {
-    let lower = path.to_ascii_lowercase();
-    let mut parts = lower.rsplit('/');
-    let base = parts.next().unwrap_or(&lower);
-    let parent = parts.next().unwrap_or("");
-    if parent == ".ssh" && !base.ends_with(".pub") && !matches!(base, "known_hosts" | "config") {
-        return Some("an SSH key");
-    }
-    if parent == ".gnupg" {
-        return Some("GPG keys");
-    }
-    let what = match base {
-        "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519" | "id_ecdsa_sk" | "id_ed25519_sk" => {
-            "an SSH private key"
-        }
-        ".env" | ".envrc" => "environment secrets",
-        ".npmrc" => "npm registry credentials",
-        ".pypirc" | "pip.conf" => "Python package index credentials",
-        ".netrc" | "_netrc" => "login credentials",
-        ".git-credentials" => "git credentials",
-        ".htpasswd" => "password hashes",
-        ".vault-token" => "a Vault token",
-        "kubeconfig" => "Kubernetes credentials",
-        "terraform.tfstate" | "terraform.tfstate.backup" => "Terraform state, with its secrets",
-        "credentials" if parent == ".aws" => "AWS credentials",
-        "config.json" if parent == ".docker" => "registry credentials",
-        "config" if parent == ".kube" => "Kubernetes credentials",
-        "credentials.json" => "service credentials",
-        _ => {
-            if let Some(suffix) = base.strip_prefix(".env.") {
-                let templates = [
-                    "example", "sample", "template", "dist", "defaults", "tmpl", "test", "ci",
-                ];
-                return (!templates.contains(&suffix)).then_some("environment secrets");
-            }
-            if base.starts_with("client_secret") && base.ends_with(".json") {
-                return Some("OAuth client secrets");
-            }
-            if base.starts_with("service-account") && base.ends_with(".json") {
-                return Some("service account credentials");
-            }
-            let (stem, ext) = base.rsplit_once('.')?;
-            match ext {
-                "key" if !stem.contains("pub") => "a private key",
-                "pem" if !is_certificate(stem) => "a private key, by its name",
-                "p12" | "pfx" | "jks" | "keystore" if !stem.contains("trust") => "a key store",
-                "tfstate" => "Terraform state, with its secrets",
-                "env" if !stem.is_empty() => "environment secrets",
-                _ => return None,
-            }
-        }
-    };
-    Some(what)
-}
-
-/// `ca.pem`, `cert.pem`, `fullchain.pem`: certificates are public.
-fn is_certificate(stem: &str) -> bool {
-    stem.split(['-', '_', '.']).any(|part| {
-        part == "ca"
-            || part == "crt"
-            || part.contains("cert")
-            || part.contains("chain")
-            || part.starts_with("bundle")
-            || part.starts_with("pub")
-            || part.starts_with("root")
     })
 }
 

@@ -9,6 +9,7 @@ use seaworthy_dockerfile::{BuildContext, Dockerfile, Model, Stage};
 use crate::{Finding, RuleMeta, Settings};
 
 mod packages;
+mod secret_files;
 
 /// What a Dockerfile rule can read.
 pub struct DockerfileContext<'a> {

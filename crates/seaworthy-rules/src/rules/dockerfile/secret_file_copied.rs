@@ -1,5 +1,6 @@
-use seaworthy_dockerfile::{Args, Expanded, Span};
+use seaworthy_dockerfile::Expanded;
 
+use super::secret_files::secret_kind;
 use super::{DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
@@ -41,28 +42,17 @@ impl DockerfileRule for SecretFileCopied {
                     continue;
                 };
                 let ins = step.instruction;
-                // The source words as written, heredoc markers excluded, in the order of
-                // `copy.sources`.
-                let spans: Vec<Span> = match &ins.args {
-                    Args::Words(words) => words.iter().map(|w| w.span).collect(),
-                    Args::Json { items, .. } => items.iter().map(|w| w.span).collect(),
-                    _ => Vec::new(),
-                };
-                let source_spans = spans
-                    .split_last()
-                    .map(|(_, s)| s)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter(|s| !ins.heredocs.iter().any(|h| h.marker == **s));
+                // The source words as written, in the order of `copy.sources`.
+                let source_spans = super::copy_source_spans(ins);
                 for (source, span) in copy.sources.iter().zip(source_spans) {
                     if source.contains("://") {
                         continue;
                     }
-                    if let Some(what) = secret_file(source) {
+                    if let Some(what) = secret_kind(source) {
                         let keyword = cx.file.slice(ins.keyword).to_ascii_uppercase();
                         out.push(Finding::new(
                             &META,
-                            *span,
+                            span,
                             format!(
                                 "{keyword} puts `{source}` ({what}) in a layer of the image, \
                                  where it stays even if a later RUN deletes it; use \
@@ -74,61 +64,6 @@ impl DockerfileRule for SecretFileCopied {
             }
         }
     }
-}
-
-/// What kind of secret a path names, `None` for an ordinary file.
-fn secret_file(path: &str) -> Option<&'static str> {
-    let path = path.trim_end_matches('/');
-    let lower = path.to_ascii_lowercase();
-    let base = lower.rsplit('/').next().unwrap_or(&lower);
-    let parent = lower.rsplit('/').nth(1).unwrap_or("");
-    let what = match base {
-        "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519" | "id_ecdsa_sk" | "id_ed25519_sk" => {
-            "an SSH private key"
-        }
-        ".ssh" => "SSH keys",
-        ".npmrc" => "npm registry credentials",
-        ".yarnrc.yml" => "yarn registry credentials",
-        ".pypirc" | "pip.conf" => "Python package index credentials",
-        ".netrc" | "_netrc" => "login credentials",
-        ".git-credentials" => "git credentials",
-        ".env" => "environment secrets",
-        ".aws" => "AWS credentials",
-        "kubeconfig" | ".kube" => "Kubernetes credentials",
-        ".dockercfg" => "registry credentials",
-        ".gnupg" => "GPG private keys",
-        ".htpasswd" => "password hashes",
-        "credentials" if parent == ".aws" => "AWS credentials",
-        "config.json" if parent == ".docker" => "registry credentials",
-        "config" if parent == ".kube" => "Kubernetes credentials",
-        _ => {
-            if let Some(suffix) = base.strip_prefix(".env.") {
-                let templates = ["example", "sample", "template", "dist", "defaults", "tmpl"];
-                return (!templates.contains(&suffix)).then_some("environment secrets");
-            }
-            let (stem, ext) = base.rsplit_once('.')?;
-            match ext {
-                "key" if !stem.contains("pub") => "a private key",
-                "pem" if !is_certificate(stem) => "a private key, by its name",
-                "p12" | "pfx" | "jks" | "keystore" => "a key store",
-                _ => return None,
-            }
-        }
-    };
-    Some(what)
-}
-
-/// `ca.pem`, `cert.pem`, `fullchain.pem`: certificates are public.
-fn is_certificate(stem: &str) -> bool {
-    stem.split(['-', '_', '.']).any(|part| {
-        part == "ca"
-            || part == "crt"
-            || part.contains("cert")
-            || part.contains("chain")
-            || part.starts_with("bundle")
-            || part.starts_with("pub")
-            || part.starts_with("root")
-    })
 }
 
 #[cfg(test)]
