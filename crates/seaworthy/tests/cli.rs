@@ -27,13 +27,13 @@ fn check_walks_a_tree_and_respects_gitignore() {
     // `ignore` only reads .gitignore inside a git repository.
     fs::create_dir(root.join(".git")).unwrap();
     write(root, ".gitignore", "vendor/\n");
-    write(root, "Dockerfile", "FROM alpine:3.20\nUSER 10001\n");
-    write(root, "svc/api.Dockerfile", "FROM alpine:3.20\nUSER 10001\n");
-    write(root, "svc/Containerfile", "FROM alpine:3.20\nUSER 10001\n");
+    write(root, "Dockerfile", "FROM alpine:3.20.3\nUSER 10001\n");
+    write(root, "svc/api.Dockerfile", "FROM alpine:3.20.3\nUSER 10001\n");
+    write(root, "svc/Containerfile", "FROM alpine:3.20.3\nUSER 10001\n");
     write(
         root,
         "svc/Dockerfile.prod",
-        "FROM alpine:3.20\nUSER 10001\n",
+        "FROM alpine:3.20.3\nUSER 10001\n",
     );
     write(root, "svc/Dockerfile.template", "{{ not a dockerfile }}\n");
     write(root, "vendor/Dockerfile", "NOT A DOCKERFILE\n");

@@ -4,9 +4,10 @@ use super::base_image_unpinned::base_word;
 use super::{DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, PinLevel, RuleMeta, Severity};
 
-/// A base image tag that names only a major version (`python:3`, `node:20-alpine`), a bare
-/// release codename (`debian:bookworm`) or a moving channel (`node:lts`): it moves on every
-/// minor release, so two builds a month apart start from different bases. Only at the
+/// A base image tag that names only a major or minor version (`python:3`, `node:20-alpine`,
+/// `python:3.12-slim`), a bare release codename (`debian:bookworm`) or a moving channel
+/// (`node:lts`): it moves on every release, so two builds a month apart start from different
+/// bases. Only at the
 /// `base_pin` level `patch` (the default): `tag` accepts any tag but `latest`, and `digest`
 /// hands the job to base-image-not-digest-pinned.
 pub struct BaseImageTagCoarse;
@@ -18,18 +19,57 @@ static META: RuleMeta = RuleMeta {
     category: Category::Supply,
     practice: 2,
     aliases: &[],
-    summary: "A base image tag names only a major version, a codename or a channel.",
-    why: "`python:3`, `alpine:3`, `node:20`, `debian:bookworm` and `node:lts` are re-pointed \
-          at every minor or patch release: better than `latest`, but a rebuild still silently \
-          changes the interpreter, libc or system libraries under the application. Pin a \
-          full version (`python:3.12.7-slim-bookworm`, `alpine:3.20.3`), or a digest, and \
+    summary: "A base image tag names only a major or minor version, a codename or a channel.",
+    why: "`python:3`, `python:3.12`, `alpine:3.20`, `node:20`, `debian:bookworm` and \
+          `node:lts` are re-pointed at every minor or patch release: better than `latest`, but \
+          a rebuild still silently changes the interpreter, libc or system libraries under the \
+          application. Pin a patch-level version (`python:3.12.7-slim-bookworm`, \
+          `alpine:3.20.3`), a dated tag (`ubuntu:noble-20241015`), or a digest, and \
           update it on purpose (Renovate and Dependabot bump such tags). The rule follows the \
           `base-pin` setting: at `patch` (the default) it reports coarse tags; at `tag` any \
           tag but `latest` is accepted and it stays silent; at `digest` \
-          base-image-not-digest-pinned reports every base without a digest instead.",
+          base-image-not-digest-pinned reports every base without a digest instead. A \
+          two-part version counts as minor only for images known to publish patch releases \
+          (python, node, golang, nginx, alpine, redis, mysql, temurin, .NET, …): \
+          `debian:12.7`, `ubuntu:24.04` and `postgres:16.4` are full versions.",
     bad: "FROM node:20-alpine\nCOPY . /app\n",
     good: "FROM node:20.18.0-alpine3.20\nCOPY . /app\n",
 };
+
+/// Images whose versions have a patch level (`python:3.12.7`, `nginx:1.27.2`), so that a
+/// `major.minor` tag of theirs moves with every patch release. Other images' two-part
+/// versions are taken as precise: `debian:12.7` and `postgres:16.4` are full versions.
+const PATCH_RELEASES: &[&str] = &[
+    "python",
+    "node",
+    "golang",
+    "ruby",
+    "php",
+    "rust",
+    "nginx",
+    "httpd",
+    "alpine",
+    "redis",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "memcached",
+    "rabbitmq",
+    "haproxy",
+    "traefik",
+    "caddy",
+    "tomcat",
+    "maven",
+    "gradle",
+    "elasticsearch",
+    "eclipse-temurin",
+    "openjdk",
+    "amazoncorretto",
+    "aspnet",
+    "runtime",
+    "runtime-deps",
+    "sdk",
+];
 
 /// Release codenames and moving channels that are not versions.
 const FLOATING: &[&str] = &[
@@ -81,7 +121,8 @@ impl DockerfileRule for BaseImageTagCoarse {
             let Some(tag) = image.tag.as_deref() else {
                 continue;
             };
-            let Some(why) = coarseness(tag) else {
+            let name = image.repository.rsplit('/').next().unwrap_or("");
+            let Some(why) = coarseness(tag, PATCH_RELEASES.contains(&name)) else {
                 continue;
             };
             out.push(Finding::new(
@@ -97,21 +138,36 @@ impl DockerfileRule for BaseImageTagCoarse {
 }
 
 /// Why a tag is too coarse to reproduce a build, `None` when it names a precise version.
-fn coarseness(tag: &str) -> Option<&'static str> {
-    // A dotted version or a date stamp anywhere (`3.12`, `bookworm-20240701`) pins enough.
+fn coarseness(tag: &str, patch_releases: bool) -> Option<&'static str> {
+    // A version with three or more parts, or a date stamp, anywhere (`3.12.7`,
+    // `bookworm-20240701`) pins the patch level.
     let parts: Vec<&str> = tag.split(['-', '_']).collect();
-    let precise = parts.iter().any(|p| {
+    let components = |p: &str| -> usize {
         let p = p.trim_start_matches('v');
-        let dotted = p.split('.').count() > 1 && p.split('.').all(|n| !n.is_empty());
+        let numeric =
+            p.starts_with(|c: char| c.is_ascii_digit()) && p.split('.').all(|n| !n.is_empty());
+        if numeric {
+            p.split('.').count()
+        } else {
+            0
+        }
+    };
+    let precise = parts.iter().any(|p| {
         let date = p.len() >= 6 && p.bytes().all(|b| b.is_ascii_digit());
-        dotted && p.starts_with(|c: char| c.is_ascii_digit()) || date
+        components(p) >= 3 || date
     });
     if precise || tag == "latest" {
         return None;
     }
     let first = parts[0].to_ascii_lowercase();
     let major = first.trim_start_matches('v');
-    if !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()) {
+    let two_parts = parts.iter().any(|p| components(p) == 2);
+    if two_parts && !patch_releases {
+        return None;
+    }
+    if two_parts {
+        Some("names only a minor version")
+    } else if !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()) {
         Some("names only a major version")
     } else if FLOATING.contains(&first.as_str()) {
         Some("names a codename or channel, not a version")
@@ -136,6 +192,9 @@ mod tests {
         assert_fires(&BaseImageTagCoarse, "FROM alpine:3\n", &[1]);
         assert_fires(&BaseImageTagCoarse, "FROM debian:bookworm-slim\n", &[1]);
         assert_fires(&BaseImageTagCoarse, "FROM node:lts-alpine\n", &[1]);
+        // Minor versions move with every patch release.
+        assert_fires(&BaseImageTagCoarse, "FROM python:3.12-slim\n", &[1]);
+        assert_fires(&BaseImageTagCoarse, "FROM nginx:1.27-alpine\n", &[1]);
         assert_fires(
             &BaseImageTagCoarse,
             "ARG NODE=20\nFROM node:${NODE} AS web\n",
@@ -151,14 +210,22 @@ mod tests {
 
     #[test]
     fn passes() {
-        assert_clean(&BaseImageTagCoarse, "FROM python:3.12-slim\n");
+        assert_clean(&BaseImageTagCoarse, "FROM python:3.12.7-slim\n");
         assert_clean(&BaseImageTagCoarse, "FROM alpine:3.20.3\n");
+        assert_clean(&BaseImageTagCoarse, "FROM node:20.18.0-alpine3.20\n");
         assert_clean(&BaseImageTagCoarse, "FROM debian:bookworm-20240701-slim\n");
+        assert_clean(&BaseImageTagCoarse, "FROM ubuntu:noble-20241015\n");
+        // Two-part versions of images that have no patch level are full versions.
+        assert_clean(&BaseImageTagCoarse, "FROM debian:12.7-slim\n");
+        assert_clean(&BaseImageTagCoarse, "FROM postgres:16.4\n");
         assert_clean(&BaseImageTagCoarse, "FROM ubuntu:24.04\n");
         // Not this rule's concern: no tag / latest (base-image-unpinned), commit-sha tags.
         assert_clean(&BaseImageTagCoarse, "FROM python\nFROM python:latest\n");
         assert_clean(&BaseImageTagCoarse, "FROM ghcr.io/org/app:sha-3f2a1b9\n");
-        assert_clean(&BaseImageTagCoarse, "FROM alpine:3.20 AS base\nFROM base\n");
+        assert_clean(
+            &BaseImageTagCoarse,
+            "FROM alpine:3.20.3 AS base\nFROM base\n",
+        );
         assert_clean(
             &BaseImageTagCoarse,
             "FROM node:20@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
