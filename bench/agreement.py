@@ -126,7 +126,7 @@ NON_POSIX_SHELL = re.compile(r"^\s*SHELL\s*\[\s*\"[^\"]*(powershell|pwsh|cmd)", 
 WINDOWS_DOCUMENTED = {"SW1002", "SW1100", "SW1203", "SW1211", "SW1409"}
 # Rules that check only the stages the final image is built from.
 RUNTIME_ONLY = {"SW1001", "SW1100", "SW1101", "SW1300", "SW1401", "SW1402", "SW1404", "SW1405",
-                "SW1406", "SW1421"}
+                "SW1406", "SW1421", "SW1444"}
 
 
 def instruction_text(lines, line):
@@ -196,8 +196,50 @@ def pipes_fed_by_echo(text):
     return bool(lefts) and all(w in ("echo", "printf", "yes") for w in lefts)
 
 
+def previous_run(lines, line):
+    """The text of the RUN just before the instruction on `line` when only comments and blank
+    lines separate them, else ""."""
+    escape = "`" if re.match(r"#\s*escape\s*=\s*`", lines[0] if lines else "") else "\\"
+    starts, continued = [], False
+    for i, text in enumerate(lines[:line - 1], 1):
+        stripped = text.strip()
+        if not continued and INSTRUCTION.match(text):
+            starts.append(i)
+        if stripped and not stripped.startswith("#"):
+            continued = stripped.endswith(escape)
+    if not starts or not re.match(r"^\s*RUN\b", lines[starts[-1] - 1], re.I):
+        return ""
+    text = "\n".join(lines[starts[-1] - 1:line - 1])
+    return text
+
+
+def powershell_script(run, whole):
+    """The RUN is PowerShell of several statements or pipeline stages: run by a PowerShell
+    SHELL, or passed unquoted to `powershell -Command`."""
+    several = re.search(r";\s*\S|\|", re.sub(r"'[^']*'", "", run))
+    unquoted = re.search(r"powershell(\.exe)?\s+(-\w+\s+)*-c(ommand)?\s+[`\\]?\s*[^\"\s`\\]", run, re.I)
+    shell = re.search(r"^\s*SHELL\s*\[\s*\"[^\"]*(powershell|pwsh)", whole, re.I | re.M)
+    return bool(run) and bool(several) and bool(unquoted or shell)
+
+
+def stage_roots(lines, ref, depth=0):
+    """The bases a `FROM` or `--from` reference comes down to, through the stages it names; a
+    reference holding a variable (`exit-${VARIANT}`) stands for every stage its pattern fits."""
+    parts = re.split(r"\$\{[^}]*\}|\$\w+", ref.lower())
+    pattern = re.compile(".+".join(re.escape(p) for p in parts) + "$")
+    matched = [st for st in stages_of(lines) if st[1] and pattern.match(st[1])]
+    if not matched or depth > 20:
+        return {ref.lower()}
+    return set().union(*(stage_roots(lines, base, depth + 1) for _, _, base in matched))
+
+
 def cause(rid, kind, lines, line):
     text = instruction_text(lines, line)
+
+    def from_roots(t):
+        m = re.search(r"--from=(\S+)", t)
+        return stage_roots(lines, m.group(1)) if m else set()
+
     whole = "\n".join(lines)
     windows = WINDOWS_FROM.search(whole) or NON_POSIX_SHELL.search(whole)
     if kind == "missed" and windows and rid in WINDOWS_DOCUMENTED:
@@ -221,6 +263,20 @@ def cause(rid, kind, lines, line):
             "SW1508": [(lambda t: True, "relative to a WORKDIR set earlier")],
             "SW1211": [(lambda t: "go install std" in t, "go install std is not a module")],
             "SW1210": [(lambda t: re.search(r"\$\w+", t) and re.search(r"\.(rpm|deb|apk)\b", whole), "package file named by a variable")],
+            "SW1444": [(lambda t: any(powershell_script(r, whole) for r in (t, previous_run(lines, line))),
+                        "PowerShell script of several statements next to it (hadolint counts what ShellCheck cannot parse as one command)")],
+            "SW1002": [(lambda t: re.match(r"\s*USER\s+\$", t, re.I), "USER from a variable: ENV gives a number, or the base image's ENV (unknown here)"),
+                       (lambda t: re.match(r"\s*USER\s+(root|0)(:|\s|$)", t, re.I), "root: last-user-root's concern"),
+                       (lambda t: not stage_ships(lines, line) or any(re.match(r"\s*USER\s", x, re.I) for x in lines[line:]),
+                        "not the USER the final image runs as")],
+            "SW1200": [(lambda t: "$" in t and stage_roots(lines, stages_of(lines[line - 1:line])[0][2]) != {stages_of(lines[line - 1:line])[0][2]},
+                        "an earlier stage named through an ARG")],
+            "SW1527": [(lambda t: any("tonistiigi/xx" in r for r in from_roots(t)), "tonistiigi/xx, made to be copied whole"),
+                       (lambda t: "scratch" in from_roots(t), "stage built on scratch")],
+            "SW1441": [(lambda t: any(re.search(rf"^\s*ARG\s+{v}=\"?\d{{1,5}}\"?\s*$", whole, re.I | re.M)
+                                      for v in re.findall(r"-u\s*\$\{?(\w+)", t)),
+                        "UID variable with a low value the Dockerfile gives")],
+            "SW1442": [(lambda t: re.search(r"[^&]&[^&]", t) and re.search(r"\bkill\b", t), "kill of a job the RUN put in the background")],
         }
     else:
         checks = {
@@ -235,6 +291,8 @@ def cause(rid, kind, lines, line):
             "SW1405": [(lambda t: re.search(r"xargs[^|;&]*apk add", t), "apk add run by xargs, which hadolint does not follow")],
             "SW1421": [(lambda t: re.search(r"\bnpm\b|yarn global add", t), "npm or yarn global add (DL3060 is yarn install only)")],
             "SW1500": [(lambda t: True, "reported on the replaced instruction instead")],
+            "SW1411": [(lambda t: re.search(r"\s-c\s+\\?\"[^\"]*\b(curl|wget)\b", re.sub(r"\\\n", " ", t)),
+                        "inside a shell's -c string, which hadolint does not read")],
         }
     for test, label in checks.get(rid, []):
         if test(text):

@@ -29,7 +29,10 @@ static META: RuleMeta = RuleMeta {
           which base a running image was built from. Pin a version tag, and a digest for \
           images that matter. The tag is judged after ARG expansion, so `FROM python:${PY}` \
           with `ARG PY=latest` fires and one with `ARG PY=3.12` does not; a base that only \
-          becomes known with `--build-arg` is not judged. This rule fires at every \
+          becomes known with `--build-arg` is not judged. Differs from hadolint: a base \
+          that names an earlier stage through an ARG (`FROM exit-${VARIANT}` with `ARG \
+          VARIANT=supported` and a stage `exit-supported`) is that stage, not an untagged \
+          image, so it is not reported. This rule fires at every \
           `base-pin` level; `patch` (the default) also reports coarse tags \
           (base-image-tag-coarse) and `digest` every base without a digest \
           (base-image-not-digest-pinned).",
@@ -170,5 +173,11 @@ mod tests {
         // Awaiting --build-arg: not known here.
         assert_clean(&BaseImageUnpinned, "ARG IMAGE\nFROM ${IMAGE}\n");
         assert_clean(&BaseImageUnpinned, "ARG TAG\nFROM python:${TAG}\n");
+        // A stage named through an ARG is that stage, not an image (moby/buildkit).
+        assert_clean(
+            &BaseImageUnpinned,
+            "ARG FROM_SOURCE=false\nFROM scratch AS bin-false\nFROM scratch AS bin-true\n\
+             FROM bin-${FROM_SOURCE} AS bin\n",
+        );
     }
 }

@@ -1,6 +1,6 @@
 use seaworthy_dockerfile::{Keyword, Step};
 
-use super::{DockerfileContext, DockerfileRule};
+use super::{windows, DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
 /// Two `RUN` instructions in a row, each running a single command, with the same flags
@@ -10,7 +10,7 @@ use crate::{Category, Finding, RuleMeta, Severity};
 /// any other instruction does; a RUN of two or more commands (`a && b`, `a; b`, `a | b`, a
 /// heredoc script) is a deliberate step and is neither reported nor reported against; RUNs
 /// with different flags are not compared. A run of single-command RUNs reports every RUN after
-/// the first.
+/// the first. PowerShell and cmd scripts are counted in their own syntax.
 pub struct ConsecutiveRun;
 
 static META: RuleMeta = RuleMeta {
@@ -25,9 +25,14 @@ static META: RuleMeta = RuleMeta {
           deleted by the next still ship in the first layer, and a cleanup (`rm -rf \
           /var/lib/apt/lists/*`) only shrinks the image in the RUN that created the files. \
           Joining related commands with `&&` (or a heredoc script) keeps the image smaller and \
-          the history shorter. Differs from hadolint: stages that only feed `COPY --from` \
-          are not checked (hadolint issue #1056): their layers never ship, and separate RUNs \
-          there give finer build caching at no cost to the final image.",
+          the history shorter. A RUN that a PowerShell or cmd `SHELL` runs is counted in \
+          that shell's syntax. Differs from hadolint: stages that only feed `COPY --from` are not checked (hadolint issue #1056): their \
+          layers never ship, and separate RUNs there give finer build caching at no cost to \
+          the final image. Differs from hadolint: hadolint counts a script ShellCheck cannot \
+          parse as one command, which makes most multi-statement PowerShell scripts (run by \
+          a PowerShell `SHELL`, or passed unquoted to `powershell -Command`) single commands \
+          and reports the RUN next to them; seaworthy counts their statements and pipeline \
+          stages, so they are deliberate steps as in sh.",
     bad: "FROM debian:12.7\nRUN apt-get update\nRUN apt-get install -y curl\n",
     good: "FROM debian:12.7\nRUN apt-get update && apt-get install -y curl\n",
 };
@@ -79,9 +84,15 @@ fn flags_of(cx: &DockerfileContext<'_>, step: &Step<'_>) -> Vec<String> {
 }
 
 /// The commands the RUN runs, as hadolint counts them: named commands, wrapped ones not
-/// counted again, tests not counted; an exec-form RUN is one command.
+/// counted again, tests not counted; an exec-form RUN is one command. A PowerShell or cmd
+/// script is counted in its own syntax (statements and pipeline stages).
 fn command_count(step: &Step<'_>) -> usize {
     let Some(run) = &step.run else { return 1 };
+    if run.interpreter.is_none() {
+        if let Some(n) = windows::command_count(&run.text, run.dialect) {
+            return n;
+        }
+    }
     let Some(script) = run.script() else { return 1 };
     script
         .commands
@@ -126,6 +137,28 @@ mod tests {
         );
         // The anchor stays the first RUN: `c` is compared with `a`.
         assert_fires(r, "FROM debian\nRUN a\nRUN b\nRUN c && d\nRUN e\n", &[3]);
+        // PowerShell and cmd RUNs are counted in their own syntax.
+        assert_fires(
+            r,
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\n\
+             SHELL [\"powershell\", \"-Command\"]\n\
+             RUN Install-Module -Name X -Force\n\
+             RUN setx /M PATH $($Env:PATH + ';' + $Env:ProgramFiles + '\\x')\n",
+            &[4],
+        );
+        assert_fires(
+            r,
+            "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nSHELL [\"cmd\", \"/S\", \"/C\"]\n\
+             RUN mkdir C:\\app\nRUN setx /M PATH \"%PATH%;C:\\app\"\n",
+            &[4],
+        );
+        // Windows stages whose RUNs no SHELL names are read as hadolint reads them.
+        assert_fires(
+            r,
+            "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\n\
+             RUN powershell -Command \"a; b\"\nRUN setx /M PATH \"%PATH%;C:\\x\"\n",
+            &[4],
+        );
     }
 
     #[test]
@@ -142,6 +175,29 @@ mod tests {
         );
         assert_clean(r, "FROM debian\nRUN --network=none a\nRUN b\n");
         assert_clean(r, "FROM debian\nRUN a\nFROM debian\nRUN b\n");
+        // A PowerShell script of several statements is a deliberate step, as a sh one is.
+        assert_clean(
+            r,
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2016\n\
+             SHELL [\"powershell\", \"-Command\", \"$ErrorActionPreference = 'Stop';\"]\n\
+             RUN Write-Host 'Installing ...'; \\\n    Start-Process msiexec.exe -Wait; \\\n    Remove-Item x.msi -Force;\n\
+             RUN Write-Host 'Verifying ...'; \\\n    java -version;\n\
+             RUN setx /M PATH $($Env:PATH + ';' + $Env:ProgramFiles + '\\x')\n",
+        );
+        assert_clean(
+            r,
+            "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nSHELL [\"cmd\", \"/S\", \"/C\"]\n\
+             RUN mkdir C:\\app && cd C:\\app\nRUN setx /M PATH \"%PATH%;C:\\app\"\n",
+        );
+        // PowerShell passed to powershell.exe unquoted, continued with the backtick escape:
+        // several statements (hadolint counts a script ShellCheck cannot parse as one).
+        assert_clean(
+            r,
+            "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2019\n\
+             RUN powershell -Command `\n    $ErrorActionPreference = 'Stop'; `\n    \
+             if ((Get-FileHash x.zip).Hash -ne $h) { exit 1 }; `\n    Remove-Item -Force x.zip\n\
+             RUN setx /M PATH \"%PATH%;C:\\Program Files\\dotnet\"\n",
+        );
         // Build stages that only feed COPY --from (hadolint #1056).
         assert_clean(
             r,

@@ -158,5 +158,13 @@ mod tests {
              FROM alpine:3.20.3\nCOPY --from=xx / /\nCOPY --from=export2 / /\n\
              COPY --from=tonistiigi/xx:1.5.0 / /\n",
         );
+        // A stage chosen by an ARG among export stages built FROM scratch (moby/buildkit).
+        assert_clean(
+            rule,
+            "ARG VARIANT=supported\nFROM alpine:3.20.3 AS src\n\
+             FROM scratch AS exit-unsupported\nFROM scratch AS exit-supported\n\
+             COPY --from=src /bin/true /exit\nFROM exit-${VARIANT} AS exit\n\
+             FROM alpine:3.20.3\nCOPY --from=exit / /\n",
+        );
     }
 }

@@ -16,7 +16,10 @@ static META: RuleMeta = RuleMeta {
     why: "Two tools that do the same job means two packages (and their TLS libraries) to \
           install, patch and scan, and two sets of flags to get right for failing on HTTP \
           errors and verifying certificates. Pick one per stage; in a final image, ideally \
-          neither.",
+          neither. Differs from hadolint: commands run through a shell's `-c` string (`sh -c \
+          \"…\"`, `su nobody -s /bin/sh -c \"…\"`) count, which hadolint does not look into; \
+          and a stage is reported once, at the first use of the second tool, where hadolint \
+          reports every RUN after it that uses either.",
     bad: "FROM debian:12.7\nRUN curl -fsSLo /a https://example.com/a\nRUN wget -qO /b https://example.com/b\n",
     good: "FROM debian:12.7\nRUN curl -fsSLo /a https://example.com/a\nRUN curl -fsSLo /b https://example.com/b\n",
 };
@@ -83,6 +86,13 @@ mod tests {
         assert_fires(
             &CurlAndWget,
             "FROM debian\nRUN <<EOF\ncurl -O https://a\nsudo wget https://b\nEOF\n",
+            &[4],
+        );
+        // Inside a shell's -c string (docker-library/nginx builds as nobody with su).
+        assert_fires(
+            &CurlAndWget,
+            "FROM alpine:3.20\nRUN wget -O /k https://a/k \\\n    && su nobody -s /bin/sh -c \" \\\n        \
+             cd /tmp && curl -f -L -O https://b/src.tar.gz \\\n    \"\n",
             &[4],
         );
         // One finding per stage, in every stage.

@@ -10,6 +10,7 @@ use crate::{Finding, RuleMeta, Settings};
 
 mod packages;
 mod secret_files;
+mod windows;
 
 /// What a Dockerfile rule can read.
 pub struct DockerfileContext<'a> {

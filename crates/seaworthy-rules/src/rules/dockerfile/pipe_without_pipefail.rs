@@ -1,6 +1,5 @@
-use seaworthy_dockerfile::model::BaseImage;
 use seaworthy_dockerfile::shell::{Pipeline, Script};
-use seaworthy_dockerfile::{RunScript, Stage, Step};
+use seaworthy_dockerfile::{RunScript, Step};
 
 use super::{DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, RuleMeta, Severity};
@@ -42,7 +41,7 @@ impl DockerfileRule for PipeWithoutPipefail {
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
         for stage in &cx.model.stages {
-            if on_windows(cx, stage) {
+            if super::windows::is_windows(cx.model, stage) {
                 continue;
             }
             for step in &stage.steps {
@@ -68,31 +67,6 @@ impl DockerfileRule for PipeWithoutPipefail {
             }
         }
     }
-}
-
-/// The stage is built on a Windows image (`mcr.microsoft.com/windows/servercore`, a
-/// `nanoserver` tag, a `windows/…` platform): its RUNs are run by cmd or PowerShell, which
-/// have no `pipefail`, even when no `SHELL` says so.
-fn on_windows(cx: &DockerfileContext<'_>, stage: &Stage<'_>) -> bool {
-    let mut root = stage;
-    while let BaseImage::Stage(i) = root.base {
-        root = &cx.model.stages[i];
-    }
-    let windows_image = match &root.base {
-        BaseImage::Image(image) => {
-            let name = image.normalized.to_ascii_lowercase();
-            ["windows", "nanoserver", "servercore"]
-                .iter()
-                .any(|w| name.contains(w))
-        }
-        _ => false,
-    };
-    windows_image
-        || root
-            .platform
-            .as_deref()
-            .is_some_and(|p| p.starts_with("windows"))
-        || cx.model.options.platform.os == "windows"
 }
 
 /// The shell that runs the script was started with `-o pipefail`: the `SHELL` in effect, or

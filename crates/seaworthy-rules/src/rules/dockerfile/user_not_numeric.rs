@@ -1,6 +1,4 @@
-use seaworthy_dockerfile::{BaseImage, Stage};
-
-use super::{DockerfileContext, DockerfileRule};
+use super::{windows, DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
 /// The final image's `USER` names its user or group by name (`USER app`, `USER 1001:app`)
@@ -21,13 +19,17 @@ static META: RuleMeta = RuleMeta {
           Compose `user:` or a volume's ownership on the host all speak in numbers; and a \
           name that a later layer or base image maps to another UID silently changes who \
           owns what. Create the user with a fixed UID and GID and refer to it by number: \
-          `USER 10001:10001`. Windows images, whose users have only names, are not \
-          judged. Only the final stage's user is judged (build stages may run \
-          as anyone), after ARG expansion; root and a missing USER are reported by \
+          `USER 10001:10001`. Only the final stage's user is judged (build stages may run \
+          as anyone), after ARG and ENV expansion; root and a missing USER are reported by \
           last-user-root instead. Differs from hadolint: hadolint reports every non-numeric \
           USER in every stage, root included, except values taken from an ARG; seaworthy \
           judges the user the image actually runs as, and also reports a named group \
-          (`USER 10001:app`).",
+          (`USER 10001:app`). Differs from hadolint: Windows images (`USER ContainerUser`), \
+          whose users have names only, are not judged. Differs from hadolint: hadolint does \
+          not expand ENV, so it reports `USER $APP_UID` after `ENV APP_UID=1654`, which is \
+          numeric; and a variable the Dockerfile never sets (one the base image's ENV \
+          defines, as .NET images define `APP_UID`, or an ARG awaiting `--build-arg`) has no \
+          known value here, so it is not judged.",
     bad: "FROM python:3.12.7-slim\nRUN useradd --uid 10001 app\nUSER app\n",
     good: "FROM python:3.12.7-slim\nRUN useradd --uid 10001 app\nUSER 10001:10001\n",
 };
@@ -44,7 +46,7 @@ impl DockerfileRule for UserNotNumeric {
         let Some(user) = &stage.at_end.user else {
             return;
         };
-        if user.is_root() || user.value.is_empty() || is_windows(cx, stage) {
+        if user.is_root() || user.value.is_empty() || windows::is_windows(cx.model, stage) {
             return;
         }
         let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -66,22 +68,6 @@ impl DockerfileRule for UserNotNumeric {
             ),
         ));
     }
-}
-
-/// Windows images name their users (`ContainerUser`); there are no numeric IDs to use.
-fn is_windows(cx: &DockerfileContext<'_>, stage: &Stage<'_>) -> bool {
-    let mut root = stage;
-    while let BaseImage::Stage(i) = root.base {
-        root = &cx.model.stages[i];
-    }
-    let platform = root.platform.as_deref().unwrap_or("");
-    let windows_image = match &root.base {
-        BaseImage::Image(image) => ["windows", "nanoserver", "servercore"]
-            .iter()
-            .any(|w| image.normalized.contains(w)),
-        _ => false,
-    };
-    platform.starts_with("windows") || windows_image || cx.model.options.platform.os == "windows"
 }
 
 #[cfg(test)]
@@ -111,6 +97,12 @@ mod tests {
             rule,
             "FROM alpine:3.20.3 AS base\nUSER nobody\nFROM base\nCOPY app /app\n",
             &[2],
+        );
+        // ENV expanded too.
+        assert_fires(
+            rule,
+            "FROM alpine:3.20.3\nENV APP_USER=app\nUSER $APP_USER\n",
+            &[3],
         );
         // The last USER decides.
         assert_fires(rule, "FROM alpine:3.20.3\nUSER 1000\nUSER node\n", &[3]);
@@ -150,5 +142,14 @@ mod tests {
         );
         // Awaiting --build-arg.
         assert_clean(rule, "FROM alpine:3.20.3\nARG UID\nUSER $UID\n");
+        // ENV gives the number; or the base image's ENV does, unknown here (.NET images).
+        assert_clean(
+            rule,
+            "FROM alpine:3.20.3\nENV APP_UID=1654\nUSER $APP_UID\n",
+        );
+        assert_clean(
+            rule,
+            "FROM mcr.microsoft.com/dotnet/aspnet:8.0.10-alpine\nUSER $APP_UID\n",
+        );
     }
 }

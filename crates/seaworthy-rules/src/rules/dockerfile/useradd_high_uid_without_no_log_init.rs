@@ -21,7 +21,9 @@ static META: RuleMeta = RuleMeta {
           every pull grow by that much. `useradd --no-log-init` (`-l`) skips those logs, \
           which a container does not use. A UID given as a variable the Dockerfile gives no \
           value (`-u $UID`) may be high and is reported too; one whose value is known (`ARG \
-          UID=10001`) is judged by that value.",
+          UID=10001`) is judged by that value. Differs from hadolint: hadolint reports \
+          every UID written as a variable; seaworthy uses the value the Dockerfile gives it, \
+          so `-u ${UID}` after `ARG UID=999` is a low UID and not reported.",
     bad: "FROM debian:12.7\nRUN useradd -u 1000000 app\n",
     good: "FROM debian:12.7\nRUN useradd --no-log-init -u 1000000 app\n",
 };
@@ -160,6 +162,12 @@ mod tests {
         assert_clean(r, "FROM debian\nRUN useradd -u 10001 app\n");
         assert_clean(r, "FROM debian\nRUN useradd app\n");
         assert_clean(r, "FROM debian\nARG UID=10001\nRUN useradd -u $UID app\n");
+        // A global ARG's default, redeclared in the stage (docker-library/redis).
+        assert_clean(
+            r,
+            "ARG UID=999\nFROM debian\nARG UID\nRUN set -xe; \\\n    if [ -f /sbin/groupadd ]; then \\\n        \
+             groupadd -r -g ${UID} redis && useradd -r -g redis -u ${UID} redis ; \\\n    fi\n",
+        );
         assert_clean(r, "FROM debian\nRUN adduser -u 100000 app\n");
         assert_clean(r, "FROM debian\nRUN usermod -u 100000 app\n");
     }
