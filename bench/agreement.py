@@ -174,9 +174,10 @@ def stage_base(lines, line):
 
 def pipes_fed_by_echo(text):
     """Every `|` of the script has only echo, printf or yes (or a { } group of them) before it."""
-    body = re.sub(r"\\\n", " ", text)
+    # Comment lines inside continuations go first: their quotes and pipes are not code.
+    body = "\n".join(x for x in text.split("\n") if not x.strip().startswith("#"))
+    body = re.sub(r"\\\n", " ", body)
     body = re.sub(r"^\s*RUN\s+(--\S+\s+)*", "", body, flags=re.I)
-    body = "\n".join(x for x in body.split("\n") if not x.strip().startswith("#"))
     body = re.sub(r"'[^']*'", "Q", body)  # single-quoted text: no operators inside
     body = re.sub(r"\$\{[^}]*\}", "V", body)
     lefts = []
@@ -194,6 +195,35 @@ def pipes_fed_by_echo(text):
         seg = re.split(r";|&&|\|\||\(|\{|\bthen\b|\bdo\b|\belse\b|\n|\|", before)[-1].split()
         lefts.append(seg[0] if seg else "")
     return bool(lefts) and all(w in ("echo", "printf", "yes") for w in lefts)
+
+
+def heredoc_sets_pipefail(lines, line):
+    """The heredoc body after the instruction on `line` runs `set -o pipefail`."""
+    m = re.search(r"<<-?\s*['\"]?(\w+)", lines[line - 1]) or re.search(
+        r"<<-?\s*['\"]?(\w+)", " ".join(lines[line - 1:line + 3]))
+    if not m:
+        return False
+    for body_line in lines[line:]:
+        if body_line.strip() == m.group(1):
+            return False
+        if re.search(r"set -\w*o pipefail", body_line):
+            return True
+    return False
+
+
+def cd_only_in_subshells(text):
+    """Every `cd` of the script stands inside parentheses (a subshell or a substitution)."""
+    body = "\n".join(x for x in text.split("\n") if not x.strip().startswith("#"))
+    body = re.sub(r"'[^']*'", "Q", body)
+    depth, depths = 0, []
+    for m in re.finditer(r"[()]|(?<![\w-])cd(?=\s)", body):
+        if m.group() == "(":
+            depth += 1
+        elif m.group() == ")":
+            depth = max(0, depth - 1)
+        else:
+            depths.append(depth)
+    return bool(depths) and all(d > 0 for d in depths)
 
 
 def previous_run(lines, line):
@@ -249,19 +279,21 @@ def cause(rid, kind, lines, line):
             return "in a stage that does not ship"
         checks = {
             "SW1203": [(pipes_fed_by_echo, "pipes fed only by echo/printf/yes"),
-                       (lambda t: re.search(r"set -\w*o pipefail", t), "pipefail set in the script")],
+                       (lambda t: re.search(r"set -\w*o pipefail", t), "pipefail set in the script"),
+                       (lambda t: "<<" in t and heredoc_sets_pipefail(lines, line), "pipefail set in the script")],
             "SW1402": [(lambda t: re.search(r"apt(-get)? dist-?clean", t), "apt-get dist-clean removes the lists"),
                        (lambda t: "/var/lib/apt/lists/*" in t, "lists removed by a pattern")],
             "SW1405": [(lambda t: "--no-network" in t, "apk add --no-network fetches no index"),
                        (lambda t: "/var/cache/apk" in t, "cache removed in the same RUN")],
             "SW1404": [(lambda t: re.search(r"rm .*\.cache/pip", t), "cache removed in the same RUN")],
-            "SW1409": [(lambda t: re.search(r"\(\s*(\\\s*)*cd\b", re.sub(r"\\\n", " ", t)), "cd in a subshell")],
+            "SW1409": [(cd_only_in_subshells, "cd in a subshell")],
             "SW1542": [(lambda t: stage_base(lines, line) == "scratch", "stage built on scratch")],
             "SW1100": [(lambda t: t.lstrip().upper().startswith("HEALTHCHECK"), "HEALTHCHECK CMD is not PID 1"),
                        (lambda t: True, "replaced by a later CMD/ENTRYPOINT")],
             "SW1500": [(lambda t: True, "reported on the replaced instruction instead")],
             "SW1508": [(lambda t: True, "relative to a WORKDIR set earlier")],
-            "SW1211": [(lambda t: "go install std" in t, "go install std is not a module")],
+            "SW1211": [(lambda t: "go install std" in t, "go install std is not a module"),
+                       (lambda t: re.search(r"\bgo run\b", t), "go run of a file, not a module")],
             "SW1210": [(lambda t: re.search(r"\$\w+", t) and re.search(r"\.(rpm|deb|apk)\b", whole), "package file named by a variable")],
             "SW1444": [(lambda t: any(powershell_script(r, whole) for r in (t, previous_run(lines, line))),
                         "PowerShell script of several statements next to it (hadolint counts what ShellCheck cannot parse as one command)")],
