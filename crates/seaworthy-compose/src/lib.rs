@@ -1,0 +1,12 @@
+//! Compose projects as `docker compose config` resolves them, with the file and byte span of
+//! every value kept through interpolation, merging and `extends`, so that a finding points at
+//! the line to edit.
+//!
+//! - [`yaml`]: YAML parsed into a tree whose every node has its span; anchors, aliases and
+//!   merge keys resolved with bounded expansion; duplicate keys rejected.
+//! - [`dotenv`]: `.env` and `env_file:` files as Compose reads them.
+//! - [`interpolate`]: `${VAR}` interpolation with Compose's operators.
+
+pub mod dotenv;
+pub mod interpolate;
+pub mod yaml;
