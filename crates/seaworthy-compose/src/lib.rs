@@ -6,7 +6,15 @@
 //!   merge keys resolved with bounded expansion; duplicate keys rejected.
 //! - [`dotenv`]: `.env` and `env_file:` files as Compose reads them.
 //! - [`interpolate`]: `${VAR}` interpolation with Compose's operators.
+//! - [`load`]: a project resolved from its files, `.env`, profiles; [`model`] is the result;
+//!   [`json`] prints it as `docker compose config --format json` does.
 
 pub mod dotenv;
 pub mod interpolate;
+pub mod json;
+pub mod load;
+pub mod model;
 pub mod yaml;
+
+pub use load::{load, LoadError, Options};
+pub use model::{Origin, Project, Service, Spanned};

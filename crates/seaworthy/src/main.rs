@@ -138,6 +138,19 @@ enum DebugCommand {
         escape: char,
         word: String,
     },
+    /// Print the resolved Compose project as `docker compose config --format json` does.
+    Compose {
+        /// A Compose file; repeatable, merged in order (default: discovered in the current
+        /// directory).
+        #[arg(short = 'f', long = "file")]
+        files: Vec<PathBuf>,
+        /// An env file instead of the project's `.env`; repeatable.
+        #[arg(long = "env-file")]
+        env_files: Vec<PathBuf>,
+        /// A profile to enable; repeatable.
+        #[arg(long = "profile")]
+        profiles: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -193,6 +206,11 @@ fn parse_error_line(path: &Path, e: &ParseError) -> String {
 
 fn debug(cmd: DebugCommand) -> ExitCode {
     match cmd {
+        DebugCommand::Compose {
+            files,
+            env_files,
+            profiles,
+        } => debug_compose(files, env_files, profiles),
         DebugCommand::Dump { file } => with_parsed(&file, |df| dump::dump(df).into_bytes()),
         DebugCommand::Reprint { file } => with_parsed(&file, Dockerfile::reprint),
         DebugCommand::Model {
@@ -240,6 +258,39 @@ fn debug(cmd: DebugCommand) -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+    }
+}
+
+fn debug_compose(files: Vec<PathBuf>, env_files: Vec<PathBuf>, profiles: Vec<String>) -> ExitCode {
+    let options = seaworthy_compose::Options {
+        files,
+        env_files,
+        profiles,
+        environment: std::env::vars().collect(),
+        working_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    match seaworthy_compose::load(&options) {
+        Ok(project) => {
+            for v in &project.unset_variables {
+                let (path, pos) = project.locate(v.origin);
+                eprintln!(
+                    "{}:{}: warning: the {:?} variable is not set, defaulting to a blank string",
+                    path.display(),
+                    pos,
+                    v.value
+                );
+            }
+            let json = seaworthy_compose::json::to_json(&project);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
         }
     }
 }
