@@ -28,8 +28,16 @@ fn check_walks_a_tree_and_respects_gitignore() {
     fs::create_dir(root.join(".git")).unwrap();
     write(root, ".gitignore", "vendor/\n");
     write(root, "Dockerfile", "FROM alpine:3.20.3\nUSER 10001\n");
-    write(root, "svc/api.Dockerfile", "FROM alpine:3.20.3\nUSER 10001\n");
-    write(root, "svc/Containerfile", "FROM alpine:3.20.3\nUSER 10001\n");
+    write(
+        root,
+        "svc/api.Dockerfile",
+        "FROM alpine:3.20.3\nUSER 10001\n",
+    );
+    write(
+        root,
+        "svc/Containerfile",
+        "FROM alpine:3.20.3\nUSER 10001\n",
+    );
     write(
         root,
         "svc/Dockerfile.prod",
