@@ -241,14 +241,59 @@ impl LineIndex {
 /// The single document of `src`, `None` when it holds none or only an empty one (`---`).
 /// More than one document is an error at the second; see [`parse_documents`].
 pub fn parse(src: &str) -> Result<Option<Document>, YamlError> {
-    let mut docs = Loader::new(src, Some(1)).run()?;
+    let mut docs = run_tolerant(src, Some(1))?;
     Ok(docs.pop().filter(|doc| !is_empty_document(doc)))
 }
 
 /// Every document of `src` in order (an empty stream gives none; an empty document `---` gives
 /// a null root).
 pub fn parse_documents(src: &str) -> Result<Vec<Document>, YamlError> {
-    Loader::new(src, None).run()
+    run_tolerant(src, None)
+}
+
+/// go-yaml, and so docker compose, accepts a flow collection's closing bracket on a line of
+/// its own at the indentation of its key (`test: [` … `]` under `healthcheck:`), which
+/// saphyr's scanner refuses as "invalid indentation". Such a bracket is moved back to just
+/// after the previous content, the whitespace between them after it: the text keeps its
+/// length, and every other offset its meaning.
+fn run_tolerant(src: &str, max_documents: Option<usize>) -> Result<Vec<Document>, YamlError> {
+    let mut text = std::borrow::Cow::Borrowed(src);
+    for _ in 0..256 {
+        match Loader::new(&text, max_documents).run() {
+            Err(e) if e.message.contains("invalid indentation") => {
+                match pull_back_bracket(&text, e.span.start) {
+                    Some(fixed) => text = std::borrow::Cow::Owned(fixed),
+                    None => return Err(e),
+                }
+            }
+            other => return other,
+        }
+    }
+    Loader::new(&text, max_documents).run()
+}
+
+/// `text` with the `]` or `}` at `at` moved before the whitespace that precedes it, when that
+/// whitespace spans a line break and the previous line has no comment the bracket would land in.
+fn pull_back_bracket(text: &str, at: usize) -> Option<String> {
+    let bytes = text.as_bytes();
+    let bracket = *bytes.get(at)?;
+    if bracket != b']' && bracket != b'}' {
+        return None;
+    }
+    let mut start = at;
+    while start > 0 && matches!(bytes[start - 1], b' ' | b'\t' | b'\n' | b'\r') {
+        start -= 1;
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    if start == 0 || !text[start..at].contains('\n') || text[line_start..start].contains('#') {
+        return None;
+    }
+    let mut fixed = String::with_capacity(text.len());
+    fixed.push_str(&text[..start]);
+    fixed.push(bracket as char);
+    fixed.push_str(&text[start..at]);
+    fixed.push_str(&text[at + 1..]);
+    Some(fixed)
 }
 
 fn is_empty_document(doc: &Document) -> bool {

@@ -499,3 +499,40 @@ b: 1
         }
     }
 }
+
+/// go-yaml accepts a closing bracket at the indentation of its key; so must we, with the
+/// spans of everything else unchanged.
+#[test]
+fn closing_bracket_at_the_key_indentation() {
+    let src = "services:\n  a:\n    healthcheck:\n      test: [\n        \"CMD\",\n        \"true\"\n      ]\n      interval: 30s\n";
+    let doc = seaworthy_compose::yaml::parse(src).unwrap().unwrap();
+    let test = doc
+        .root
+        .get("services")
+        .and_then(|s| s.get("a"))
+        .and_then(|a| a.get("healthcheck"))
+        .and_then(|h| h.get("test"))
+        .unwrap();
+    let items: Vec<&str> = test
+        .as_seq()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(items, ["CMD", "true"]);
+    let cmd = &test.as_seq().unwrap()[0];
+    assert_eq!(&src[cmd.span.start..cmd.span.end], "\"CMD\"");
+    let interval = doc
+        .root
+        .get("services")
+        .unwrap()
+        .get("a")
+        .unwrap()
+        .get("healthcheck")
+        .unwrap()
+        .get("interval")
+        .unwrap();
+    assert_eq!(&src[interval.span.start..interval.span.end], "30s");
+    // A bracket that really is out of place is still an error.
+    assert!(seaworthy_compose::yaml::parse("a:\n  b: 1\n]\n").is_err());
+}
