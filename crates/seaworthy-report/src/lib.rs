@@ -10,7 +10,7 @@ mod xml;
 use std::io::{self, Write};
 
 use annotate_snippets::{Level, Renderer, Snippet};
-use seaworthy_dockerfile::Dockerfile;
+use seaworthy_dockerfile::{Dockerfile, LineIndex, Position};
 use seaworthy_rules::{Finding, Severity};
 
 pub use ci::{github, gitlab};
@@ -107,8 +107,55 @@ pub fn render(
 pub struct FileReport<'a> {
     /// The path as the user should see it.
     pub path: &'a str,
-    pub file: &'a Dockerfile,
+    /// The file's text, a Dockerfile or any other checked file.
+    pub file: &'a dyn Source,
     pub findings: &'a [Finding],
+}
+
+/// The text of a checked file and where its offsets are: what every format needs of it.
+pub trait Source {
+    /// The file's bytes as read.
+    fn source(&self) -> &[u8];
+    /// The line index of [`Source::source`].
+    fn line_index(&self) -> &LineIndex;
+    /// The 1-based line and column of a byte offset.
+    fn position(&self, offset: usize) -> Position {
+        self.line_index().position(self.source(), offset)
+    }
+}
+
+impl Source for Dockerfile {
+    fn source(&self) -> &[u8] {
+        Dockerfile::source(self)
+    }
+    fn line_index(&self) -> &LineIndex {
+        Dockerfile::line_index(self)
+    }
+    fn position(&self, offset: usize) -> Position {
+        Dockerfile::position(self, offset)
+    }
+}
+
+/// Any other text: a Compose file, a `.dockerignore`.
+pub struct Text {
+    bytes: Vec<u8>,
+    index: LineIndex,
+}
+
+impl Text {
+    pub fn new(bytes: Vec<u8>) -> Text {
+        let index = LineIndex::new(&bytes);
+        Text { bytes, index }
+    }
+}
+
+impl Source for Text {
+    fn source(&self) -> &[u8] {
+        &self.bytes
+    }
+    fn line_index(&self) -> &LineIndex {
+        &self.index
+    }
 }
 
 fn level(severity: Severity) -> Level {

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use seaworthy_dockerfile::{Dockerfile, Position, Span};
+use seaworthy_dockerfile::{Position, Span};
+
+use crate::Source;
 use sha2::{Digest, Sha256};
 
 use crate::FileReport;
@@ -19,7 +21,7 @@ pub(crate) struct Region {
 impl Region {
     /// The span's lines and columns. A span that ends with its line's terminator ends on that
     /// line rather than at column 1 of the next, so one-line findings stay on one line.
-    pub fn of(file: &Dockerfile, span: Span) -> Region {
+    pub fn of(file: &dyn Source, span: Span) -> Region {
         let source = file.source();
         let start_offset = span.start.min(source.len());
         let mut end_offset = span.end.clamp(start_offset, source.len());
@@ -41,7 +43,7 @@ impl Region {
 }
 
 /// The text of 1-based `line` without its terminator (lossy for invalid UTF-8).
-pub(crate) fn line_text(file: &Dockerfile, line: usize) -> String {
+pub(crate) fn line_text(file: &dyn Source, line: usize) -> String {
     let source = file.source();
     let Some(start) = file.line_index().line_start(line) else {
         return String::new();
@@ -178,7 +180,8 @@ mod tests {
 
     #[test]
     fn a_region_ending_at_a_newline_stays_on_its_line() {
-        let df = Dockerfile::parse(b"FROM a\nUSER r\xc3\xa9\n".to_vec()).unwrap();
+        let df =
+            seaworthy_dockerfile::Dockerfile::parse(b"FROM a\nUSER r\xc3\xa9\n".to_vec()).unwrap();
         let r = Region::of(&df, Span::new(7, 16));
         assert_eq!((r.start.line, r.start.column), (2, 1));
         assert_eq!((r.end.line, r.end.column), (2, 8));
