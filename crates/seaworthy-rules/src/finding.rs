@@ -124,6 +124,9 @@ pub struct Finding {
     pub severity: Severity,
     pub message: String,
     pub span: Span,
+    /// The file `span` is in, for artifacts read from several files (a Compose project's
+    /// `Project::files`); 0 for a single file such as a Dockerfile.
+    pub file: usize,
     pub related: Vec<Related>,
     pub fix: Option<Fix>,
 }
@@ -135,6 +138,7 @@ impl Finding {
             severity: rule.severity,
             message: message.into(),
             span,
+            file: 0,
             related: Vec::new(),
             fix: None,
         }
@@ -145,6 +149,12 @@ impl Finding {
             span,
             message: message.into(),
         });
+        self
+    }
+
+    /// The finding is in file `file` of a multi-file artifact.
+    pub fn in_file(mut self, file: usize) -> Finding {
+        self.file = file;
         self
     }
 

@@ -14,13 +14,17 @@ pub mod suppress;
 pub(crate) mod testing;
 
 pub use finding::{Category, Edit, Finding, Fix, Related, RuleMeta, Severity};
+pub use rules::compose::{check_compose, ComposeContext, ComposeRule};
 pub use rules::dockerfile::{check_dockerfile, DockerfileContext, DockerfileRule};
 pub use settings::{LabelType, PinLevel, Settings};
 
 /// Every rule's metadata, in id order.
 pub fn catalogue() -> Vec<&'static RuleMeta> {
-    let mut all: Vec<&'static RuleMeta> =
-        rules::dockerfile::all().iter().map(|r| r.meta()).collect();
+    let mut all: Vec<&'static RuleMeta> = rules::dockerfile::all()
+        .iter()
+        .map(|r| r.meta())
+        .chain(rules::compose::all().iter().map(|r| r.meta()))
+        .collect();
     all.sort_by_key(|m| m.id);
     all
 }

@@ -83,3 +83,97 @@ pub fn assert_fires_with(
         .collect();
     assert_eq!(got, lines, "{} on:\n{src}", rule.meta().id);
 }
+
+/// Compose rules, tested on projects loaded by the real loader from files written to a
+/// temporary directory.
+pub mod compose {
+    use crate::rules::compose::{ComposeContext, ComposeRule};
+    use crate::Settings;
+
+    /// The findings of `rule` on the project made of `files` (name, text; the first is the
+    /// main file, the others are passed as further `-f` files when their name contains
+    /// "override" or is listed in `extra`, and are otherwise just written beside it, e.g.
+    /// `.env` or an `extends` target), as (file name, 1-based line, message).
+    pub fn findings_with(
+        rule: &dyn ComposeRule,
+        settings: &Settings,
+        files: &[(&str, &str)],
+    ) -> Vec<(String, usize, String)> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut compose_files = Vec::new();
+        for (i, (name, text)) in files.iter().enumerate() {
+            let path = dir.path().join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).unwrap();
+            }
+            std::fs::write(&path, text).unwrap();
+            if i == 0 || name.contains("override") {
+                compose_files.push(path);
+            }
+        }
+        let options = seaworthy_compose::Options {
+            files: compose_files,
+            working_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
+        let project = seaworthy_compose::load(&options)
+            .unwrap_or_else(|e| panic!("project does not load: {e}\n{files:?}"));
+        let cx = ComposeContext {
+            project: &project,
+            settings,
+        };
+        let mut out = Vec::new();
+        rule.check(&cx, &mut out);
+        out.iter()
+            .map(|f| {
+                let file = &project.files[f.file];
+                assert!(f.span.end <= file.text.len(), "span out of bounds");
+                let name = file
+                    .path
+                    .strip_prefix(dir.path())
+                    .unwrap_or(&file.path)
+                    .display()
+                    .to_string();
+                (name, file.position(f.span.start).line, f.message.clone())
+            })
+            .collect()
+    }
+
+    /// The findings of `rule` on a one-file project `compose.yaml`, as lines.
+    pub fn lines(rule: &dyn ComposeRule, compose_yaml: &str) -> Vec<usize> {
+        findings_with(
+            rule,
+            &Settings::default(),
+            &[("compose.yaml", compose_yaml)],
+        )
+        .into_iter()
+        .map(|(_, line, _)| line)
+        .collect()
+    }
+
+    /// Asserts the rule fires on exactly these lines of a one-file project.
+    pub fn assert_fires(rule: &dyn ComposeRule, compose_yaml: &str, expected: &[usize]) {
+        assert_eq!(
+            lines(rule, compose_yaml),
+            expected,
+            "{} on:\n{compose_yaml}",
+            rule.meta().id
+        );
+    }
+
+    /// Asserts the rule stays silent on a one-file project.
+    pub fn assert_clean(rule: &dyn ComposeRule, compose_yaml: &str) {
+        assert_fires(rule, compose_yaml, &[]);
+    }
+
+    /// The rule's documented bad example triggers it, its good example does not.
+    pub fn assert_documented_examples(rule: &dyn ComposeRule) {
+        let m = rule.meta();
+        assert!(
+            !lines(rule, m.bad).is_empty(),
+            "{}: the bad example does not trigger the rule",
+            m.id
+        );
+        assert_clean(rule, m.good);
+    }
+}

@@ -1,3 +1,4 @@
 //! Rules, one directory per target.
 
+pub mod compose;
 pub mod dockerfile;

@@ -1,0 +1,73 @@
+//! Compose rules: each reads a resolved Compose project (after interpolation, merging of
+//! several files, `extends`, `include` and profiles) and points its findings at the file and
+//! span a value came from, an override file or an `extends` base included.
+//!
+//! To add a rule: create `<rule_name>.rs` beside this file (the shape of the Dockerfile rules:
+//! metadata with documentation whose `bad`/`good` examples are Compose files, the check,
+//! `#[cfg(test)]` failing and passing projects via `crate::testing::compose`), then list it in
+//! `compose_rules!` below under its category.
+
+use seaworthy_compose::{Origin, Project, Service};
+
+use crate::{Finding, RuleMeta, Settings};
+
+/// What a Compose rule can read.
+pub struct ComposeContext<'a> {
+    pub project: &'a Project,
+    pub settings: &'a Settings,
+}
+
+impl<'a> ComposeContext<'a> {
+    /// The active services, by name.
+    pub fn services(&self) -> impl Iterator<Item = &'a Service> {
+        self.project.services.values()
+    }
+}
+
+/// A finding at `origin`: its file (an index into `Project::files`) and span.
+pub fn finding_at(meta: &'static RuleMeta, origin: Origin, message: impl Into<String>) -> Finding {
+    Finding::new(
+        meta,
+        seaworthy_dockerfile::Span::new(origin.span.start, origin.span.end),
+        message,
+    )
+    .in_file(origin.file)
+}
+
+/// A rule over one Compose project.
+pub trait ComposeRule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, cx: &ComposeContext<'_>, out: &mut Vec<Finding>);
+}
+
+macro_rules! compose_rules {
+    ($($module:ident::$rule:ident),* $(,)?) => {
+        $(mod $module;)*
+
+        /// Every Compose rule.
+        pub fn all() -> &'static [&'static dyn ComposeRule] {
+            &[$(&$module::$rule),*]
+        }
+    };
+}
+
+compose_rules! {
+    // identity
+    // supply-chain
+    // runtime
+    privileged::Privileged,
+    // secrets
+    // hygiene
+    // correctness
+}
+
+/// Runs every Compose rule; findings come back ordered by file, then position.
+pub fn check_compose(project: &Project, settings: &Settings) -> Vec<Finding> {
+    let cx = ComposeContext { project, settings };
+    let mut out = Vec::new();
+    for rule in all() {
+        rule.check(&cx, &mut out);
+    }
+    out.sort_by(|a, b| (a.file, a.span.start, a.rule.id).cmp(&(b.file, b.span.start, b.rule.id)));
+    out
+}
