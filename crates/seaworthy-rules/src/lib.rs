@@ -49,8 +49,9 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
          |---|---|---|---|\n\
          | {severity} | {category} | {practice} | {aliases} |\n\n\
          ## Why it matters\n\n{why}\n\n\
-         ## Example\n\n```dockerfile\n{bad}```\n\n\
-         ## Use instead\n\n```dockerfile\n{good}```\n",
+         ## Example\n\n```{lang}\n{bad}```\n\n\
+         ## Use instead\n\n```{lang}\n{good}```\n",
+        lang = example_language(m),
         id = m.id,
         name = m.name,
         summary = m.summary,
@@ -65,6 +66,15 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
         bad = m.bad,
         good = m.good,
     )
+}
+
+/// The language of a rule's examples, for code fences: Compose rules (`SW2xxx`) show YAML.
+pub fn example_language(m: &RuleMeta) -> &'static str {
+    if m.id.starts_with("SW2") {
+        "yaml"
+    } else {
+        "dockerfile"
+    }
 }
 
 /// Looks a rule up by id (`SW1001`), name (`last-user-root`) or alias (`DL3002`), case-insensitively.
