@@ -10,6 +10,7 @@ pub mod rules;
 mod settings;
 pub mod shellcheck;
 pub mod suppress;
+pub mod suppress_yaml;
 #[cfg(test)]
 pub(crate) mod testing;
 

@@ -1,5 +1,6 @@
 //! The `seaworthy` command line: discovery, orchestration and output. No rule logic lives here.
 
+mod compose;
 mod config;
 mod context;
 mod debug_model;
@@ -29,7 +30,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check Dockerfiles under PATH (default: the current directory).
+    /// Check Dockerfiles and Compose projects under PATH (default: the current directory).
     Check(CheckArgs),
     /// Explain one rule, by id (SW1001), name (last-user-root) or alias (DL3002).
     Rule { key: String },
@@ -343,7 +344,7 @@ fn check(args: CheckArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    let files = match discover::dockerfiles(&paths) {
+    let found = match discover::discover(&paths) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
@@ -351,12 +352,26 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     };
     let options = build_options(&args.build_args, args.target.clone());
-    // Each file is read, parsed and modelled on its own thread; diagnostics come back as lines
-    // so that output order does not depend on scheduling.
-    let mut results: Vec<FileReport> = files
-        .into_par_iter()
-        .map(|path| check_file(path, &options, &config, !args.no_shellcheck))
-        .collect();
+    let environment: std::collections::HashMap<String, String> = std::env::vars().collect();
+    // Each file is read, parsed and modelled on its own thread, each Compose project loaded and
+    // checked on its own; diagnostics come back as lines so that output order does not depend
+    // on scheduling.
+    let (mut results, projects): (Vec<FileReport>, Vec<compose::ComposeReport>) = rayon::join(
+        || {
+            found
+                .dockerfiles
+                .into_par_iter()
+                .map(|path| check_file(path, &options, &config, !args.no_shellcheck))
+                .collect()
+        },
+        || {
+            found
+                .compose
+                .par_iter()
+                .map(|p| compose::check_project(p, &config, &cwd, &environment))
+                .collect()
+        },
+    );
     // ShellCheck runs once over the scripts of every file, in batches: one process per file
     // would cost more than all the rest of the run. Its absence is not an error.
     if !args.no_shellcheck {
@@ -395,31 +410,56 @@ fn check(args: CheckArgs) -> ExitCode {
     let for_people = matches!(args.format, OutputFormat::Human | OutputFormat::Concise);
     let side_to_stdout = !to_stdout || for_people;
     let mut errors = 0;
-    let mut side = String::new();
+    // Diagnostics of Dockerfiles and Compose projects, ordered by path.
+    let mut diagnostics: Vec<(&Path, &[String], &[String])> = Vec::new();
     for report in &results {
-        if !report.errors.is_empty() {
+        diagnostics.push((&report.path, &report.errors, &report.warnings));
+    }
+    for project in &projects {
+        diagnostics.push((&project.path, &project.errors, &project.warnings));
+    }
+    diagnostics.sort_by_key(|d| d.0);
+    let mut side = String::new();
+    for (_, errs, warnings) in &diagnostics {
+        if !errs.is_empty() {
             errors += 1;
         }
-        for line in report.errors.iter().chain(&report.warnings) {
+        for line in errs.iter().chain(warnings.iter()) {
             side.push_str(line);
             side.push('\n');
         }
     }
     emit(side_to_stdout, side.as_bytes());
 
-    let shown: Vec<String> = results
+    // Every checked file, Dockerfile or Compose file, ordered by path.
+    let mut checked: Vec<(&Path, String, &dyn seaworthy_report::Source, &[Finding])> = results
         .iter()
-        .map(|r| r.path.display().to_string())
-        .collect();
-    let inputs: Vec<ReportInput<'_>> = results
-        .iter()
-        .zip(&shown)
-        .filter_map(|(r, path)| {
-            r.file.as_ref().map(|file| ReportInput {
-                path,
-                file,
-                findings: &r.findings,
+        .filter_map(|r| {
+            r.file.as_ref().map(|file| {
+                (
+                    r.path.as_path(),
+                    r.path.display().to_string(),
+                    file as &dyn seaworthy_report::Source,
+                    r.findings.as_slice(),
+                )
             })
+        })
+        .collect();
+    for f in projects.iter().flat_map(|p| &p.files) {
+        checked.push((
+            f.path.as_path(),
+            f.path.display().to_string(),
+            &f.text,
+            f.findings.as_slice(),
+        ));
+    }
+    checked.sort_by_key(|c| c.0);
+    let inputs: Vec<ReportInput<'_>> = checked
+        .iter()
+        .map(|(_, path, file, findings)| ReportInput {
+            path,
+            file: *file,
+            findings,
         })
         .collect();
     let color = !args.no_color
@@ -450,16 +490,18 @@ fn check(args: CheckArgs) -> ExitCode {
         emit(side_to_stdout, &table);
     }
 
-    let findings: usize = results.iter().map(|r| r.findings.len()).sum();
-    let failing = results
+    let findings: usize = checked.iter().map(|c| c.3.len()).sum();
+    let failing = checked
         .iter()
-        .flat_map(|r| &r.findings)
+        .flat_map(|c| c.3)
         .any(|f| fail_on.fails(f.severity));
     if !args.quiet {
         eprintln!(
-            "checked {} Dockerfile{}, {} with errors, {findings} finding{}{}",
+            "checked {} Dockerfile{} and {} Compose project{}, {} with errors, {findings} finding{}{}",
             results.len(),
             if results.len() == 1 { "" } else { "s" },
+            projects.len(),
+            if projects.len() == 1 { "" } else { "s" },
             errors,
             if findings == 1 { "" } else { "s" },
             match &args.output {

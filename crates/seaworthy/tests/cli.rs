@@ -48,7 +48,7 @@ fn check_walks_a_tree_and_respects_gitignore() {
     let out = seaworthy().arg("check").arg(root).assert().success();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(
-        stderr.contains("checked 4 Dockerfiles, 0 with errors"),
+        stderr.contains("checked 4 Dockerfiles and 0 Compose projects, 0 with errors"),
         "{stderr}"
     );
     // The ignored and template files were not read: nothing else was reported.
@@ -331,7 +331,7 @@ fn the_hardened_fixture_gets_no_finding() {
         .success();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(
-        stderr.contains("checked 1 Dockerfile, 0 with errors, 0 findings"),
+        stderr.contains("checked 1 Dockerfile and 0 Compose projects, 0 with errors, 0 findings"),
         "{stderr}"
     );
     // The configuration is really applied: the same Dockerfile without its digests fails it.

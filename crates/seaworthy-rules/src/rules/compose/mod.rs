@@ -6,6 +6,10 @@
 //! metadata with documentation whose `bad`/`good` examples are Compose files, the check,
 //! `#[cfg(test)]` failing and passing projects via `crate::testing::compose`), then list it in
 //! `compose_rules!` below under its category.
+//!
+//! Aliases are dclint's rule names and CIS Docker Benchmark items as `CIS-5.x`, numbered as in
+//! the benchmark's v1.2.0 (the numbering ../shared/PRACTICES.md uses; docker-bench-security's
+//! v1.6.0 numbering of section 5 is one higher from 5.3 on).
 
 use seaworthy_compose::{Origin, Project, Service};
 
@@ -53,10 +57,26 @@ macro_rules! compose_rules {
 
 compose_rules! {
     // identity
+    user_root::UserRoot,
     // supply-chain
+    image_unpinned::ImageUnpinned,
     // runtime
+    resource_limits_missing::ResourceLimitsMissing,
+    log_rotation_missing::LogRotationMissing,
+    restart_policy_missing::RestartPolicyMissing,
+    healthcheck_missing::HealthcheckMissing,
+    database_without_volume::DatabaseWithoutVolume,
+    port_on_all_interfaces::PortOnAllInterfaces,
     privileged::Privileged,
+    docker_socket_mounted::DockerSocketMounted,
+    sensitive_host_path::SensitiveHostPath,
+    cap_drop_all_missing::CapDropAllMissing,
+    risky_cap_add::RiskyCapAdd,
+    no_new_privileges_missing::NoNewPrivilegesMissing,
+    host_namespace::HostNamespace,
+    read_only_missing::ReadOnlyMissing,
     // secrets
+    secret_in_environment::SecretInEnvironment,
     // hygiene
     // correctness
 }

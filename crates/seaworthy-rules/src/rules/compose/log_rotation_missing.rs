@@ -1,0 +1,162 @@
+use super::image_unpinned::service_key_origin;
+use super::{finding_at, ComposeContext, ComposeRule};
+use crate::{Category, Finding, RuleMeta, Severity};
+
+/// A service whose logs grow without bound: no `logging:` (Docker's default `json-file`
+/// driver keeps everything), or the `json-file` driver without `max-size` and `max-file`.
+///
+/// - The `local` driver rotates by default (five files of 20 MB), so it passes.
+/// - Drivers that send logs elsewhere (`syslog`, `journald`, `fluentd`, `gelf`, `awslogs`,
+///   `splunk`, `gcplogs`, `etwlogs`, `logentries`, plugins) and `none` keep nothing on the
+///   host's disk that grows, and pass.
+pub struct LogRotationMissing;
+
+static META: RuleMeta = RuleMeta {
+    id: "SW2101",
+    name: "compose-log-rotation-missing",
+    severity: Severity::Warning,
+    category: Category::Runtime,
+    practice: 8,
+    aliases: &[],
+    summary: "A service's logs are kept by `json-file` without `max-size` and `max-file`.",
+    why: "Docker's default log driver, `json-file`, keeps every line a container writes to \
+          stdout and stderr in one file under /var/lib/docker, with no limit: a chatty or \
+          crash-looping service fills the host's disk and every container on it fails. Set \
+          `logging.options.max-size` and `max-file` (e.g. 10m and 3), use the `local` driver \
+          (which rotates by default), or ship logs away with a driver such as `journald`, \
+          `fluentd` or `awslogs`. A daemon-wide `log-opts` in /etc/docker/daemon.json also \
+          bounds them, but is not part of the project and not seen here; setting rotation in \
+          the Compose file keeps it with the service wherever it runs.",
+    bad: "services:\n  app:\n    image: nginx:1.27.2\n",
+    good: "services:\n  app:\n    image: nginx:1.27.2\n    logging:\n      driver: json-file\n      options:\n        max-size: 10m\n        max-file: \"3\"\n",
+};
+
+/// `max-size` set to a limit (not empty or `-1`, which mean none).
+fn is_limit(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        let v = v.trim();
+        !v.is_empty() && v != "-1" && v != "0"
+    })
+}
+
+impl ComposeRule for LogRotationMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &ComposeContext<'_>, out: &mut Vec<Finding>) {
+        for service in cx.services() {
+            let Some(logging) = &service.logging else {
+                out.push(finding_at(
+                    &META,
+                    service_key_origin(cx, service),
+                    format!(
+                        "service `{}` has no `logging`: the default json-file driver keeps its \
+                         logs without limit; add `logging.options` `max-size` and `max-file`",
+                        service.name
+                    ),
+                ));
+                continue;
+            };
+            let driver = logging
+                .driver
+                .as_ref()
+                .map(|d| d.value.trim().to_ascii_lowercase());
+            // An empty driver is the daemon's default, json-file unless configured.
+            if !matches!(driver.as_deref(), None | Some("" | "json-file")) {
+                continue;
+            }
+            let option = |key: &str| logging.options.get(key).map(|v| v.value.as_str());
+            let mut missing = Vec::new();
+            if !is_limit(option("max-size")) {
+                missing.push("`max-size`");
+            }
+            // With `max-size` alone json-file keeps one file and truncates it: bounded, but
+            // the history is lost at each rotation.
+            if !is_limit(option("max-file")) {
+                missing.push("`max-file`");
+            }
+            if missing.is_empty() {
+                continue;
+            }
+            let at = logging.driver.as_ref().map_or(logging.origin, |d| d.origin);
+            out.push(finding_at(
+                &META,
+                at,
+                format!(
+                    "service `{}` logs with json-file without {}; add them under \
+                     `logging.options` (e.g. max-size: 10m, max-file: \"3\")",
+                    service.name,
+                    missing.join(" and ")
+                ),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::compose::*;
+
+    #[test]
+    fn documented_examples() {
+        assert_documented_examples(&LogRotationMissing);
+    }
+
+    #[test]
+    fn fires() {
+        assert_fires(
+            &LogRotationMissing,
+            "services:\n  a:\n    image: x:1.0.0\n  b:\n    image: x:1.0.0\n    logging:\n      driver: json-file\n  c:\n    image: x:1.0.0\n    logging:\n      options:\n        max-size: 10m\n",
+            &[2, 7, 11],
+        );
+        let found = findings_with(
+            &LogRotationMissing,
+            &crate::Settings::default(),
+            &[(
+                "compose.yaml",
+                "services:\n  c:\n    image: x:1.0.0\n    logging:\n      options:\n        max-size: 10m\n",
+            )],
+        );
+        assert!(found[0].2.contains("without `max-file`"), "{found:?}");
+        // Interpolated to -1 (no limit).
+        let found = findings_with(
+            &LogRotationMissing,
+            &crate::Settings::default(),
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  a:\n    image: x:1.0.0\n    logging:\n      driver: json-file\n      options:\n        max-size: ${LOG_SIZE:-10m}\n        max-file: \"3\"\n",
+                ),
+                (".env", "LOG_SIZE=-1\n"),
+            ],
+        );
+        let at: Vec<(&str, usize)> = found.iter().map(|(f, l, _)| (f.as_str(), *l)).collect();
+        assert_eq!(at, [("compose.yaml", 5)]);
+    }
+
+    #[test]
+    fn passes() {
+        assert_clean(
+            &LogRotationMissing,
+            "services:\n  a:\n    image: x:1.0.0\n    logging:\n      driver: json-file\n      options:\n        max-size: 10m\n        max-file: \"3\"\n  b:\n    image: x:1.0.0\n    logging:\n      driver: local\n  c:\n    image: x:1.0.0\n    logging:\n      driver: journald\n  d:\n    image: x:1.0.0\n    logging:\n      driver: none\n  e:\n    image: x:1.0.0\n    logging:\n      driver: fluentd\n      options:\n        fluentd-address: localhost:24224\n",
+        );
+        // Rotation added by an override file, and through an anchor.
+        let found = findings_with(
+            &LogRotationMissing,
+            &crate::Settings::default(),
+            &[
+                (
+                    "compose.yaml",
+                    "x-logging: &logging\n  driver: json-file\n  options:\n    max-size: 10m\n    max-file: \"5\"\nservices:\n  a:\n    image: x:1.0.0\n    logging: *logging\n  b:\n    image: x:1.0.0\n",
+                ),
+                (
+                    "compose.override.yaml",
+                    "services:\n  b:\n    logging:\n      driver: syslog\n",
+                ),
+            ],
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+}
