@@ -940,7 +940,8 @@ impl Loader {
                         self.error_at(v.origin, format!("services.{} must be a mapping", k.value))
                     );
                 }
-                let service = self.service(&k.value, v, &name)?;
+                let mut service = self.service(&k.value, v, &name)?;
+                service.name_origin = k.origin;
                 let active = service.profiles.is_empty()
                     || service
                         .profiles
@@ -1259,6 +1260,7 @@ impl Loader {
         let _ = project;
         Ok(Service {
             name: name.to_string(),
+            name_origin: t.origin,
             raw: t.clone(),
             image: text("image"),
             build,

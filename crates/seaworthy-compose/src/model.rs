@@ -159,6 +159,9 @@ pub struct Resource {
 #[derive(Debug, Clone)]
 pub struct Service {
     pub name: String,
+    /// Where the service's name is written (its key under `services:`), where findings about
+    /// something the service lacks point.
+    pub name_origin: Origin,
     /// The merged definition, interpolated.
     pub raw: Tree,
     pub image: Option<Spanned<String>>,

@@ -7,6 +7,7 @@
 
 mod finding;
 pub mod rules;
+mod secret_names;
 mod settings;
 pub mod shellcheck;
 pub mod suppress;

@@ -1,6 +1,5 @@
 use seaworthy_compose::Service;
 
-use super::docker_socket_mounted::service_origin;
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
@@ -55,7 +54,7 @@ impl ComposeRule for CapDropAllMissing {
             }
             let origin = match service.raw.get("cap_drop") {
                 Some(t) => t.origin,
-                None => service_origin(service),
+                None => service.name_origin,
             };
             out.push(finding_at(
                 &META,
@@ -85,7 +84,7 @@ mod tests {
         assert_fires(
             &CapDropAllMissing,
             "services:\n  a:\n    image: x:1.0.0\n",
-            &[3],
+            &[2],
         );
         assert_fires(
             &CapDropAllMissing,
@@ -95,7 +94,7 @@ mod tests {
         assert_fires(
             &CapDropAllMissing,
             "services:\n  a:\n    image: x:1.0.0\n    cap_drop: [ALL]\n  b:\n    image: y:1.0.0\n",
-            &[6],
+            &[5],
         );
     }
 

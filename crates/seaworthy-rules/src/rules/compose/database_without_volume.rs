@@ -3,7 +3,7 @@ use std::path::Path;
 use seaworthy_compose::model::MountType;
 use seaworthy_compose::Service;
 
-use super::image_unpinned::{image_base_name, image_ref, service_key_origin};
+use super::image_unpinned::{image_base_name, image_ref};
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
@@ -136,7 +136,7 @@ impl ComposeRule for DatabaseWithoutVolume {
             let image = service.image.as_ref().map_or("", |i| i.value.as_str());
             out.push(finding_at(
                 &META,
-                service_key_origin(cx, service),
+                service.name_origin,
                 format!(
                     "service `{}` runs the database image `{image}` with no volume on its data \
                      directory {}; mount a named volume there",

@@ -1,5 +1,4 @@
 use seaworthy_compose::model::MountType;
-use seaworthy_compose::{Origin, Service};
 
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
@@ -32,11 +31,6 @@ static META: RuleMeta = RuleMeta {
     good: "services:\n  agent:\n    image: portainer/agent:2.21.4\n    volumes:\n      \
            - agent-data:/data\nvolumes:\n  agent-data: {}\n",
 };
-
-/// Where a finding about something a service lacks points: the service's definition.
-pub(super) fn service_origin(service: &Service) -> Origin {
-    service.raw.origin
-}
 
 /// A host path as a list of its components: repeated and trailing slashes dropped, `.` and
 /// `..` resolved lexically (the model has already made it absolute).

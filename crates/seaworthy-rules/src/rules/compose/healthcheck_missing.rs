@@ -1,4 +1,4 @@
-use super::image_unpinned::{image_ref, service_key_origin};
+use super::image_unpinned::image_ref;
 use super::restart_policy_missing::awaited_jobs;
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
@@ -70,7 +70,7 @@ impl ComposeRule for HealthcheckMissing {
                         && image_ref(service).is_some_and(|i| i.is_official());
                     let mut finding = finding_at(
                         &META,
-                        service_key_origin(cx, service),
+                        service.name_origin,
                         if official {
                             format!(
                                 "service `{}` has no healthcheck and its official image \

@@ -1,5 +1,4 @@
-use seaworthy_compose::yaml::Span;
-use seaworthy_compose::{Origin, Service};
+use seaworthy_compose::Service;
 use seaworthy_dockerfile::ImageRef;
 
 use super::{finding_at, ComposeContext, ComposeRule};
@@ -57,39 +56,6 @@ pub(super) fn image_base_name(image: &ImageRef) -> &str {
         .rsplit('/')
         .next()
         .unwrap_or(&image.repository)
-}
-
-/// Where the service's name is written (`app:` under `services:`), for findings about
-/// something missing; the start of its definition when the key cannot be found.
-pub(super) fn service_key_origin(cx: &ComposeContext<'_>, service: &Service) -> Origin {
-    let origin = service.raw.origin;
-    let Some(file) = cx.project.files.get(origin.file) else {
-        return origin;
-    };
-    let text = &file.text;
-    let before = &text[..origin.span.start.min(text.len())];
-    let name = service.name.as_str();
-    let mut search_end = before.len();
-    while let Some(at) = before[..search_end].rfind(name) {
-        let after = &text[at + name.len()..];
-        let after = after.strip_prefix(['"', '\'']).unwrap_or(after);
-        let line_start = before[..at].rfind('\n').map_or(0, |i| i + 1);
-        let lead = &before[line_start..at];
-        let lead_ok = lead.trim_end_matches(['"', '\'']).trim().is_empty();
-        if after.starts_with(':') && lead_ok {
-            let start = if lead.ends_with(['"', '\'']) {
-                at - 1
-            } else {
-                at
-            };
-            return Origin {
-                file: origin.file,
-                span: Span::new(start, at + name.len()),
-            };
-        }
-        search_end = at;
-    }
-    origin
 }
 
 impl ComposeRule for ImageUnpinned {

@@ -1,4 +1,3 @@
-use super::image_unpinned::service_key_origin;
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
@@ -49,7 +48,7 @@ impl ComposeRule for LogRotationMissing {
             let Some(logging) = &service.logging else {
                 out.push(finding_at(
                     &META,
-                    service_key_origin(cx, service),
+                    service.name_origin,
                     format!(
                         "service `{}` has no `logging`: the default json-file driver keeps its \
                          logs without limit; add `logging.options` `max-size` and `max-file`",

@@ -1,4 +1,3 @@
-use super::docker_socket_mounted::service_origin;
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
@@ -65,7 +64,7 @@ impl ComposeRule for NoNewPrivilegesMissing {
                     service
                         .raw
                         .get("security_opt")
-                        .map_or_else(|| service_origin(service), |t| t.origin),
+                        .map_or(service.name_origin, |t| t.origin),
                     format!(
                         "service `{}` lets setuid binaries raise privileges: add \
                          `security_opt: [\"no-new-privileges:true\"]`",
@@ -92,7 +91,7 @@ mod tests {
         assert_fires(
             &NoNewPrivilegesMissing,
             "services:\n  a:\n    image: x:1.0.0\n",
-            &[3],
+            &[2],
         );
         assert_fires(
             &NoNewPrivilegesMissing,

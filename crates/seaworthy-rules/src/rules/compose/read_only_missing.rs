@@ -1,4 +1,3 @@
-use super::docker_socket_mounted::service_origin;
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
@@ -42,7 +41,7 @@ impl ComposeRule for ReadOnlyMissing {
                     ),
                 ),
                 None => (
-                    service_origin(service),
+                    service.name_origin,
                     format!(
                         "service `{}` has a writable root file system: add `read_only: true` \
                          with `tmpfs:` for the paths it writes",
@@ -70,7 +69,7 @@ mod tests {
         assert_fires(
             &ReadOnlyMissing,
             "services:\n  a:\n    image: x:1.0.0\n",
-            &[3],
+            &[2],
         );
         assert_fires(
             &ReadOnlyMissing,

@@ -1,6 +1,5 @@
 use seaworthy_compose::Service;
 
-use super::image_unpinned::service_key_origin;
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
@@ -88,7 +87,7 @@ impl ComposeRule for ResourceLimitsMissing {
             }
             out.push(finding_at(
                 &META,
-                service_key_origin(cx, service),
+                service.name_origin,
                 format!(
                     "service `{}` has no {} limit; add {}",
                     service.name,

@@ -1,6 +1,5 @@
 use std::collections::BTreeSet;
 
-use super::image_unpinned::service_key_origin;
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
@@ -69,7 +68,7 @@ impl ComposeRule for RestartPolicyMissing {
             }
             out.push(finding_at(
                 &META,
-                service_key_origin(cx, service),
+                service.name_origin,
                 format!(
                     "service `{}` has no restart policy and stays down after a crash or a \
                      reboot; add `restart: unless-stopped` (or `on-failure:5`), or \

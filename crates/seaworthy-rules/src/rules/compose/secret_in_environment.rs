@@ -1,4 +1,5 @@
 use super::{finding_at, ComposeContext, ComposeRule};
+use crate::secret_names::looks_secret;
 use crate::{Category, Finding, RuleMeta, Severity};
 
 /// An `environment:` entry whose name looks like a credential (`POSTGRES_PASSWORD`,
@@ -35,107 +36,6 @@ static META: RuleMeta = RuleMeta {
     bad: "services:\n  db:\n    image: postgres:16.4\n    environment:\n      POSTGRES_PASSWORD: hunter2\n",
     good: "services:\n  db:\n    image: postgres:16.4\n    environment:\n      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n    secrets:\n      - db_password\nsecrets:\n  db_password:\n    file: ./db_password.txt\n",
 };
-
-/// Whole words of a name that make it a credential.
-const SECRET_WORDS: &[&str] = &[
-    "apikey",
-    "auth",
-    "credential",
-    "credentials",
-    "key",
-    "pass",
-    "password",
-    "passwd",
-    "pwd",
-    "secret",
-    "token",
-    "privatekey",
-];
-
-/// Parts that make a word a credential even run together (`DBPASSWORD`, `ACCESSTOKEN`).
-const SECRET_PARTS: &[&str] = &["password", "passwd", "secret", "apikey", "credential"];
-
-/// Words that say the value is not the credential itself.
-const NOT_SECRET_WORDS: &[&str] = &[
-    "public",
-    "pub",
-    "file",
-    "path",
-    "dir",
-    "version",
-    "url",
-    "uri",
-    "endpoint",
-    "host",
-    "name",
-    "type",
-    "mode",
-    "method",
-    "enabled",
-    "enable",
-    "disabled",
-    "disable",
-    "length",
-    "size",
-    "fingerprint",
-    "gpg",
-    "pgp",
-    "keyring",
-    "header",
-    "provider",
-    "ttl",
-    "timeout",
-    "sock",
-    "socket",
-    "cache",
-    "id",
-    "user",
-    "username",
-    "port",
-    "policy",
-    "algorithm",
-    "expiry",
-    "expiration",
-    "rotation",
-];
-
-/// `NPM_AUTH_TOKEN`, `npm-auth-token`, `npmAuthToken` → `npm`, `auth`, `token`.
-fn words(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && prev_lower && !current.is_empty() {
-            out.push(std::mem::take(&mut current));
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        current.push(c.to_ascii_lowercase());
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
-}
-
-/// Whether an environment variable's name says it holds a credential.
-fn looks_secret(name: &str) -> bool {
-    let words = words(name);
-    if words.iter().any(|w| NOT_SECRET_WORDS.contains(&w.as_str())) {
-        return false;
-    }
-    words.iter().any(|w| {
-        SECRET_WORDS.contains(&w.as_str())
-            || SECRET_PARTS.iter().any(|p| w.contains(p))
-            || (w.len() > "token".len() && w.ends_with("token"))
-    })
-}
 
 /// Values that are not a credential: empty, a path, a boolean switch.
 fn is_placeholder(value: &str) -> bool {

@@ -5,7 +5,6 @@ use seaworthy_compose::model::Tree;
 use seaworthy_compose::Service;
 use seaworthy_dockerfile::{BuildOptions, Dockerfile, Model};
 
-use super::docker_socket_mounted::service_origin;
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
@@ -139,7 +138,7 @@ impl ComposeRule for UserRoot {
                 None => {
                     let mut finding = finding_at(
                         &META,
-                        service_origin(service),
+                        service.name_origin,
                         format!(
                             "service `{}` has no `user:`, so the image's USER decides, root \
                              for many images; set `user:` to a non-root UID",
