@@ -1,0 +1,144 @@
+//! The hardened Compose fixture follows every Compose practice: no rule fires on it, and each
+//! single deviation from it gets exactly the finding it should, at the line it should.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hardened-compose")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// (rule id, line) of every finding in compose.yaml when the project in `dir` is checked.
+fn compose_findings(dir: &Path) -> Vec<(String, u64)> {
+    let out = Command::cargo_bin("seaworthy")
+        .unwrap()
+        .current_dir(dir)
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-shellcheck",
+            "--fail-on",
+            "none",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"].as_str().unwrap().ends_with("compose.yaml"))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_hardened_project_gets_no_finding() {
+    let out = Command::cargo_bin("seaworthy")
+        .unwrap()
+        .current_dir(fixture())
+        .args(["check", "--format", "concise", "--fail-on", "style"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("1 Dockerfile and 1 Compose project, 0 with errors, 0 findings"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn each_deviation_gets_its_finding() {
+    const API_USER: &str = "    user: \"10001:10001\"\n";
+    const DB_USER: &str = "    user: \"999:999\"\n";
+    // (what is changed, into what, the rule that must fire, a text on the line it must name;
+    // a marker that starts with spaces is a whole line)
+    let deviations: &[(&str, &str, &str, &str)] = &[
+        (DB_USER, "", "SW2000", "  db:"),
+        (API_USER, "    user: \"10001:10001\"\n    privileged: true\n", "SW2300", "privileged: true"),
+        (
+            "    tmpfs:\n      - /tmp\n    healthcheck:\n      test: [\"CMD\", \"python\"",
+            "    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n    tmpfs:\n      - /tmp\n    healthcheck:\n      test: [\"CMD\", \"python\"",
+            "SW2301",
+            "docker.sock:",
+        ),
+        (API_USER, "    user: \"10001:10001\"\n    cap_drop: [NET_RAW]\n", "SW2303", "cap_drop: [NET_RAW]"),
+        (API_USER, "    user: \"10001:10001\"\n    security_opt: []\n", "SW2305", "security_opt: []"),
+        (API_USER, "    user: \"10001:10001\"\n    pid: host\n", "SW2306", "pid: host"),
+        (API_USER, "    user: \"10001:10001\"\n    read_only: false\n", "SW2307", "read_only: false"),
+        (
+            "image: postgres:16.4-bookworm@sha256:3f1b2c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809",
+            "image: postgres:latest",
+            "SW2200",
+            "postgres:latest",
+        ),
+        ("          pids: 300\n", "", "SW2100", "  db:"),
+        (API_USER, "    user: \"10001:10001\"\n    logging:\n      driver: json-file\n", "SW2101", "      driver: json-file"),
+        (
+            "    healthcheck:\n      test: [\"CMD-SHELL\", \"pg_isready -U shop\"]\n      interval: 10s\n      timeout: 3s\n      start_period: 30s\n      retries: 5\n",
+            "    healthcheck:\n      disable: true\n",
+            "SW2103",
+            "disable: true",
+        ),
+        (
+            "      POSTGRES_USER: shop\n",
+            "      POSTGRES_USER: shop\n      API_TOKEN: hunter2-not-real\n",
+            "SW2400",
+            "API_TOKEN",
+        ),
+        ("    volumes:\n      - db-data:/var/lib/postgresql/data\n", "", "SW2500", "  db:"),
+        ("      - \"127.0.0.1:8000:8000\"", "      - \"8000:8000\"", "SW2501", "\"8000:8000\""),
+    ];
+    let original = std::fs::read_to_string(fixture().join("compose.yaml")).unwrap();
+    for (from, to, rule, marker) in deviations {
+        assert!(original.contains(from), "{from:?} not in the fixture");
+        let changed = original.replacen(from, to, 1);
+        let line = changed
+            .lines()
+            .position(|l| {
+                // A marker that is a whole key line (`  db:`) must be that line.
+                if marker.starts_with(' ') {
+                    l == *marker
+                } else {
+                    l.contains(marker)
+                }
+            })
+            .unwrap_or_else(|| panic!("{marker:?} not in the changed file"))
+            as u64
+            + 1;
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixture(), dir.path());
+        std::fs::write(dir.path().join("compose.yaml"), &changed).unwrap();
+        let found = compose_findings(dir.path());
+        assert_eq!(
+            found,
+            [((*rule).to_owned(), line)],
+            "changing {from:?} into {to:?}"
+        );
+    }
+}
