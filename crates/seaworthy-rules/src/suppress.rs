@@ -272,14 +272,14 @@ fn strip_word<'t>(text: &'t str, word: &str) -> Option<&'t str> {
 }
 
 /// `word` `=` at the start of `text` (white space allowed around `=`): what follows.
-fn strip_assignment<'t>(text: &'t str, word: &str) -> Option<&'t str> {
+pub(crate) fn strip_assignment<'t>(text: &'t str, word: &str) -> Option<&'t str> {
     let rest = text.strip_prefix(word)?.trim_start();
     Some(rest.strip_prefix('=')?.trim_start())
 }
 
 /// `KEY[ , KEY…]` up to the first white space or `#` not followed by a comma: the reason that
 /// may follow is not part of the list. Keys are lower-cased.
-fn key_list(text: &str) -> Option<Vec<String>> {
+pub(crate) fn key_list(text: &str) -> Option<Vec<String>> {
     let is_key = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
     let mut keys = Vec::new();
     let mut rest = text;

@@ -10,7 +10,7 @@
 //! lines may stand between them, a blank line may not. The pragma must stand on a line of its
 //! own; a comment after a value is not read.
 
-use crate::suppress::key_matches;
+use crate::suppress::{key_list, key_matches, strip_assignment};
 use crate::Finding;
 
 /// The pragmas of one YAML file.
@@ -89,37 +89,12 @@ fn parse_pragma(line: &str) -> Option<Pragma> {
         return None;
     }
     let rest = rest.trim_start();
-    if let Some(list) = assignment(rest, "ignore-file") {
+    if let Some(list) = strip_assignment(rest, "ignore-file") {
         return key_list(list).map(Pragma::File);
     }
-    assignment(rest, "ignore")
+    strip_assignment(rest, "ignore")
         .and_then(key_list)
         .map(Pragma::Next)
-}
-
-/// `word` `=` at the start of `text` (white space allowed around `=`): what follows.
-fn assignment<'t>(text: &'t str, word: &str) -> Option<&'t str> {
-    let rest = text.strip_prefix(word)?.trim_start();
-    Some(rest.strip_prefix('=')?.trim_start())
-}
-
-/// `KEY[ , KEY…]`, stopping at the reason that may follow. Keys are lower-cased.
-fn key_list(text: &str) -> Option<Vec<String>> {
-    let is_key = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
-    let mut keys = Vec::new();
-    let mut rest = text;
-    loop {
-        let end = rest.find(|c: char| !is_key(c)).unwrap_or(rest.len());
-        if end == 0 {
-            break;
-        }
-        keys.push(rest[..end].to_ascii_lowercase());
-        match rest[end..].trim_start().strip_prefix(',') {
-            Some(next) => rest = next.trim_start(),
-            None => break,
-        }
-    }
-    (!keys.is_empty()).then_some(keys)
 }
 
 #[cfg(test)]

@@ -80,6 +80,17 @@ pub(crate) fn copy_source_spans(
         .collect()
 }
 
+/// Whether a key found at `start` of `line` begins a word: not preceded by a letter, digit,
+/// `_`, `-` or `.`, except the letter of a `\n` or `\t` escape (`printf '[x]\ngpgcheck=0'`).
+pub(crate) fn starts_word(line: &str, start: usize) -> bool {
+    let before = &line.as_bytes()[..start];
+    match before {
+        [.., b'\\', b'n' | b't'] => true,
+        [.., c] => !(c.is_ascii_alphanumeric() || b"_-.".contains(c)),
+        [] => true,
+    }
+}
+
 /// A rule over one Dockerfile.
 pub trait DockerfileRule: Sync {
     fn meta(&self) -> &'static RuleMeta;

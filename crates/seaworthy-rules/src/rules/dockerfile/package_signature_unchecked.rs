@@ -2,7 +2,7 @@ use std::ops::Range;
 
 use seaworthy_dockerfile::shell::Command;
 
-use super::{DockerfileContext, DockerfileRule};
+use super::{starts_word, DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
 /// A package manager is told to install packages whose signature it cannot check: `apk
@@ -167,16 +167,6 @@ fn text_settings(text: &str) -> Vec<(Range<usize>, String)> {
     found
 }
 
-/// Whether a key found at `start` of `line` begins a word: not preceded by a letter, digit,
-/// `_`, `-` or `.`, except the letter of a `\n` or `\t` escape (`printf '[x]\ngpgcheck=0'`).
-fn starts_word(line: &str, start: usize) -> bool {
-    let before = &line.as_bytes()[..start];
-    match before {
-        [.., b'\\', b'n' | b't'] => true,
-        [.., c] => !(c.is_ascii_alphanumeric() || b"_-.".contains(c)),
-        [] => true,
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 use seaworthy_dockerfile::shell::{Command, Word};
 use seaworthy_dockerfile::{Args, Expanded, Keyword, RunScript, Span};
 
-use super::{DockerfileContext, DockerfileRule};
+use super::{starts_word, DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
 /// The build turns off TLS certificate verification: `curl -k`, `wget
@@ -272,16 +272,6 @@ fn sslverify_off(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
     found
 }
 
-/// Whether a key found at `start` of `line` begins a word: not preceded by a letter, digit,
-/// `_`, `-` or `.`, except the letter of a `\n` or `\t` escape (`printf '[x]\ngpgcheck=0'`).
-fn starts_word(line: &str, start: usize) -> bool {
-    let before = &line.as_bytes()[..start];
-    match before {
-        [.., b'\\', b'n' | b't'] => true,
-        [.., c] => !(c.is_ascii_alphanumeric() || b"_-.".contains(c)),
-        [] => true,
-    }
-}
 
 #[cfg(test)]
 mod tests {
