@@ -90,6 +90,12 @@ fn each_deviation_gets_its_finding() {
         (API_USER, "    user: \"10001:10001\"\n    cap_drop: [NET_RAW]\n", "SW2303", "cap_drop: [NET_RAW]"),
         (API_USER, "    user: \"10001:10001\"\n    security_opt: []\n", "SW2305", "security_opt: []"),
         (API_USER, "    user: \"10001:10001\"\n    pid: host\n", "SW2306", "pid: host"),
+        (
+            API_USER,
+            "    user: \"10001:10001\"\n    security_opt: [\"no-new-privileges:true\", \"seccomp:unconfined\"]\n",
+            "SW2308",
+            "seccomp:unconfined",
+        ),
         (API_USER, "    user: \"10001:10001\"\n    read_only: false\n", "SW2307", "read_only: false"),
         (
             "image: postgres:16.4-bookworm@sha256:3f1b2c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809",

@@ -67,6 +67,7 @@ compose_rules! {
     healthcheck_missing::HealthcheckMissing,
     database_without_volume::DatabaseWithoutVolume,
     port_on_all_interfaces::PortOnAllInterfaces,
+    security_profile_disabled::SecurityProfileDisabled,
     privileged::Privileged,
     docker_socket_mounted::DockerSocketMounted,
     sensitive_host_path::SensitiveHostPath,
