@@ -1,5 +1,4 @@
-use seaworthy_dockerfile::expand::Lexer;
-use seaworthy_dockerfile::{Args, Keyword, Span};
+use seaworthy_dockerfile::Span;
 
 use super::{DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, RuleMeta, Severity};
@@ -44,25 +43,9 @@ impl DockerfileRule for ExposeInvalid {
     }
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
-        let lexer = Lexer::new(cx.file.escape as char);
-        for stage in &cx.model.stages {
-            for (i, step) in stage.steps.iter().enumerate() {
-                let ins = step.instruction;
-                let (Keyword::Expose, Args::Words(words)) = (ins.kind, &ins.args) else {
-                    continue;
-                };
-                let vars = cx.model.variables_before(stage.index, i);
-                for word in words {
-                    let raw = cx.file.logical(ins, word.span);
-                    let Ok(ports) = lexer.process_words(&raw, &vars) else {
-                        continue;
-                    };
-                    for port in ports {
-                        if let Some(finding) = judge(&port, word.span) {
-                            out.push(finding);
-                        }
-                    }
-                }
+        for (span, port) in super::expose_ports(cx) {
+            if let Some(finding) = judge(&port, span) {
+                out.push(finding);
             }
         }
     }

@@ -1,5 +1,4 @@
-use seaworthy_dockerfile::expand::Lexer;
-use seaworthy_dockerfile::{Args, Keyword, Span};
+use seaworthy_dockerfile::Span;
 
 use super::{DockerfileContext, DockerfileRule};
 use crate::{Category, Edit, Finding, Fix, RuleMeta, Severity};
@@ -31,44 +30,24 @@ impl DockerfileRule for ExposeProtocolCasing {
     }
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
-        let lexer = Lexer::new(cx.file.escape as char);
-        for stage in &cx.model.stages {
-            for (i, step) in stage.steps.iter().enumerate() {
-                let ins = step.instruction;
-                let (Keyword::Expose, Args::Words(words)) = (ins.kind, &ins.args) else {
-                    continue;
-                };
-                let vars = cx.model.variables_before(stage.index, i);
-                for word in words {
-                    let raw = cx.file.logical(ins, word.span);
-                    let Ok(ports) = lexer.process_words(&raw, &vars) else {
-                        continue;
-                    };
-                    for port in ports {
-                        let container = port.rsplit(':').next().unwrap_or(&port);
-                        let Some((_, proto)) = container.split_once('/') else {
-                            continue;
-                        };
-                        let lower = proto.to_ascii_lowercase();
-                        if proto == lower || !matches!(lower.as_str(), "tcp" | "udp" | "sctp") {
-                            continue;
-                        }
-                        let mut finding = Finding::new(
-                            &META,
-                            word.span,
-                            format!(
-                                "protocol `{proto}` of EXPOSE {port} should be lower case: \
-                                 `{lower}`"
-                            ),
-                        );
-                        if let Some(fix) = literal_fix(&cx.file.slice(word.span), word.span, proto)
-                        {
-                            finding = finding.with_fix(fix);
-                        }
-                        out.push(finding);
-                    }
-                }
+        for (span, port) in super::expose_ports(cx) {
+            let container = port.rsplit(':').next().unwrap_or(&port);
+            let Some((_, proto)) = container.split_once('/') else {
+                continue;
+            };
+            let lower = proto.to_ascii_lowercase();
+            if proto == lower || !matches!(lower.as_str(), "tcp" | "udp" | "sctp") {
+                continue;
             }
+            let mut finding = Finding::new(
+                &META,
+                span,
+                format!("protocol `{proto}` of EXPOSE {port} should be lower case: `{lower}`"),
+            );
+            if let Some(fix) = literal_fix(&cx.file.slice(span), span, proto) {
+                finding = finding.with_fix(fix);
+            }
+            out.push(finding);
         }
     }
 }

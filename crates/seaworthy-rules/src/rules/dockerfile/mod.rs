@@ -91,6 +91,32 @@ pub(crate) fn starts_word(line: &str, start: usize) -> bool {
     }
 }
 
+/// Every port word of every EXPOSE after ARG/ENV expansion, with the span of the word as
+/// written (one word may expand to several ports). Words that do not expand are left out.
+pub(crate) fn expose_ports(
+    cx: &DockerfileContext<'_>,
+) -> Vec<(seaworthy_dockerfile::Span, String)> {
+    use seaworthy_dockerfile::{expand::Lexer, Args, Keyword};
+    let lexer = Lexer::new(cx.file.escape as char);
+    let mut out = Vec::new();
+    for stage in &cx.model.stages {
+        for (i, step) in stage.steps.iter().enumerate() {
+            let ins = step.instruction;
+            let (Keyword::Expose, Args::Words(words)) = (ins.kind, &ins.args) else {
+                continue;
+            };
+            let vars = cx.model.variables_before(stage.index, i);
+            for word in words {
+                let raw = cx.file.logical(ins, word.span);
+                if let Ok(ports) = lexer.process_words(&raw, &vars) {
+                    out.extend(ports.into_iter().map(|port| (word.span, port)));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A rule over one Dockerfile.
 pub trait DockerfileRule: Sync {
     fn meta(&self) -> &'static RuleMeta;
