@@ -1231,11 +1231,21 @@ impl Loader {
             } else {
                 Spanned::new(self.host_path(&context.value), context.origin)
             };
+            let dockerfile =
+                dockerfile.unwrap_or_else(|| Spanned::new("Dockerfile".into(), b.origin));
+            let remote = context.value.contains("://") || context.value.starts_with("git@");
+            let dockerfile_text = match b.get("dockerfile_inline").and_then(Tree::as_str) {
+                Some(inline) => Some(inline.to_owned()),
+                None if remote => None,
+                None => {
+                    std::fs::read_to_string(Path::new(&context.value).join(&dockerfile.value)).ok()
+                }
+            };
             Build {
                 origin: b.origin,
                 context,
-                dockerfile: dockerfile
-                    .unwrap_or_else(|| Spanned::new("Dockerfile".into(), b.origin)),
+                dockerfile,
+                dockerfile_text,
             }
         });
 

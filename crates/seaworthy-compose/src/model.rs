@@ -202,6 +202,9 @@ pub struct Build {
     /// Absolute for a local directory; a URL as written.
     pub context: Spanned<String>,
     pub dockerfile: Spanned<String>,
+    /// The Dockerfile's text: `dockerfile_inline`, or the file read from a local context;
+    /// `None` for a remote context or a file that cannot be read.
+    pub dockerfile_text: Option<String>,
 }
 
 #[derive(Debug, Clone)]

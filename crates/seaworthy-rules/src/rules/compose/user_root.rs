@@ -1,5 +1,4 @@
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use seaworthy_compose::model::Tree;
 use seaworthy_compose::Service;
@@ -45,19 +44,7 @@ fn is_root(user: &str) -> bool {
 fn built_user(service: &Service) -> Option<Option<String>> {
     let build = service.build.as_ref()?;
     let raw = service.raw.get("build");
-    let text = match raw
-        .and_then(|b| b.get("dockerfile_inline"))
-        .and_then(Tree::as_str)
-    {
-        Some(inline) => inline.as_bytes().to_vec(),
-        None => {
-            let context = &build.context.value;
-            if context.contains("://") || context.starts_with("git@") {
-                return None;
-            }
-            std::fs::read(Path::new(context).join(&build.dockerfile.value)).ok()?
-        }
-    };
+    let text = build.dockerfile_text.clone()?.into_bytes();
     let file = Dockerfile::parse(text).ok()?;
     let mut options = BuildOptions {
         target: raw
