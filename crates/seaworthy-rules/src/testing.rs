@@ -139,6 +139,11 @@ pub mod compose {
             .collect()
     }
 
+    /// The (file name, line) of each finding of `findings_with`.
+    pub fn places(found: &[(String, usize, String)]) -> Vec<(&str, usize)> {
+        found.iter().map(|(f, l, _)| (f.as_str(), *l)).collect()
+    }
+
     /// The findings of `rule` on a one-file project `compose.yaml`, as lines.
     pub fn lines(rule: &dyn ComposeRule, compose_yaml: &str) -> Vec<usize> {
         findings_with(

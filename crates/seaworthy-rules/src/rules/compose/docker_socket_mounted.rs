@@ -144,8 +144,7 @@ mod tests {
                 ),
             ],
         );
-        let at: Vec<(&str, usize)> = found.iter().map(|(f, l, _)| (f.as_str(), *l)).collect();
-        assert_eq!(at, [("compose.override.yaml", 4)]);
+                assert_eq!(places(&found), [("compose.override.yaml", 4)]);
         // Interpolated from `.env`.
         let found = findings_with(
             &DockerSocketMounted,

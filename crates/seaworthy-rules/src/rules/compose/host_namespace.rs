@@ -113,8 +113,7 @@ mod tests {
                 (".env", "PID_MODE=host\n"),
             ],
         );
-        let at: Vec<(&str, usize)> = found.iter().map(|(f, l, _)| (f.as_str(), *l)).collect();
-        assert_eq!(at, [("compose.yaml", 4), ("compose.override.yaml", 3)]);
+                assert_eq!(places(&found), [("compose.yaml", 4), ("compose.override.yaml", 3)]);
     }
 
     #[test]

@@ -131,8 +131,7 @@ mod tests {
                 (".env", "LOG_SIZE=-1\n"),
             ],
         );
-        let at: Vec<(&str, usize)> = found.iter().map(|(f, l, _)| (f.as_str(), *l)).collect();
-        assert_eq!(at, [("compose.yaml", 5)]);
+                assert_eq!(places(&found), [("compose.yaml", 5)]);
     }
 
     #[test]

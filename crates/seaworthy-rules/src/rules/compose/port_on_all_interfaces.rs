@@ -116,8 +116,7 @@ mod tests {
                 (".env", "BIND_IP=0.0.0.0\n"),
             ],
         );
-        let at: Vec<(&str, usize)> = found.iter().map(|(f, l, _)| (f.as_str(), *l)).collect();
-        assert_eq!(at, [("compose.yaml", 5), ("compose.override.yaml", 4)]);
+                assert_eq!(places(&found), [("compose.yaml", 5), ("compose.override.yaml", 4)]);
     }
 
     #[test]

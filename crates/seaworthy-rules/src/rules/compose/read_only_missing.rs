@@ -90,8 +90,7 @@ mod tests {
                 ),
             ],
         );
-        let at: Vec<(&str, usize)> = found.iter().map(|(f, l, _)| (f.as_str(), *l)).collect();
-        assert_eq!(at, [("compose.override.yaml", 3)]);
+                assert_eq!(places(&found), [("compose.override.yaml", 3)]);
     }
 
     #[test]
