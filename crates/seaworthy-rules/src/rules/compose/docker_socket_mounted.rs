@@ -144,7 +144,7 @@ mod tests {
                 ),
             ],
         );
-                assert_eq!(places(&found), [("compose.override.yaml", 4)]);
+        assert_eq!(places(&found), [("compose.override.yaml", 4)]);
         // Interpolated from `.env`.
         let found = findings_with(
             &DockerSocketMounted,

@@ -113,7 +113,7 @@ mod tests {
                 (".env", "PID_MODE=host\n"),
             ],
         );
-                assert_eq!(places(&found), [("compose.yaml", 4), ("compose.override.yaml", 3)]);
+        assert_eq!(places(&found), [("compose.yaml", 4), ("compose.override.yaml", 3)]);
     }
 
     #[test]

@@ -142,7 +142,7 @@ mod tests {
                 ),
             ],
         );
-                assert_eq!(places(&found), [("compose.override.yaml", 3)]);
+        assert_eq!(places(&found), [("compose.override.yaml", 3)]);
     }
 
     #[test]

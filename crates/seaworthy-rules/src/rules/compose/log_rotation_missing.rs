@@ -131,7 +131,7 @@ mod tests {
                 (".env", "LOG_SIZE=-1\n"),
             ],
         );
-                assert_eq!(places(&found), [("compose.yaml", 5)]);
+        assert_eq!(places(&found), [("compose.yaml", 5)]);
     }
 
     #[test]

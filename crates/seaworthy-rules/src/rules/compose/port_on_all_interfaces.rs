@@ -116,7 +116,7 @@ mod tests {
                 (".env", "BIND_IP=0.0.0.0\n"),
             ],
         );
-                assert_eq!(places(&found), [("compose.yaml", 5), ("compose.override.yaml", 4)]);
+        assert_eq!(places(&found), [("compose.yaml", 5), ("compose.override.yaml", 4)]);
     }
 
     #[test]

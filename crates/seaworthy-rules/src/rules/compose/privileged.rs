@@ -74,7 +74,7 @@ mod tests {
                 ),
             ],
         );
-                assert_eq!(places(&found), [("compose.override.yaml", 3)]);
+        assert_eq!(places(&found), [("compose.override.yaml", 3)]);
         // Interpolated.
         let found = findings_with(
             &Privileged,

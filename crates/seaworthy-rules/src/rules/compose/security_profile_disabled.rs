@@ -94,7 +94,7 @@ mod tests {
                 ),
             ],
         );
-                assert_eq!(places(&found), [("compose.override.yaml", 4)]);
+        assert_eq!(places(&found), [("compose.override.yaml", 4)]);
     }
 
     #[test]

@@ -201,7 +201,7 @@ mod tests {
             ),
             (".env", "RUN_AS=0:0\n"),
         ]);
-                assert_eq!(places(&found), [("compose.override.yaml", 3)]);
+        assert_eq!(places(&found), [("compose.override.yaml", 3)]);
     }
 
     #[test]
