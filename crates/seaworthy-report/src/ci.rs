@@ -35,6 +35,16 @@ pub fn github(out: &mut dyn Write, reports: &[FileReport<'_>]) -> io::Result<()>
                 Severity::Warning => "warning",
                 Severity::Info | Severity::Style => "notice",
             };
+            if report.logical_kind().is_some() {
+                // No file to annotate: the annotation goes on the run, the place in the message.
+                writeln!(
+                    out,
+                    "::{command} title={}::{}",
+                    escape_property(&format!("{} {}", f.rule.id, f.rule.name)),
+                    escape_data(&format!("{}: {}", report.logical_place(f), f.message))
+                )?;
+                continue;
+            }
             let r = Region::of(report.file, f.span);
             let mut props = vec![
                 format!("file={}", escape_property(report.path)),
@@ -91,9 +101,20 @@ pub fn gitlab(out: &mut dyn Write, reports: &[FileReport<'_>]) -> io::Result<()>
         let path = normalized_path(report.path);
         for (f, fingerprint) in report.findings.iter().zip(fingerprints(report)) {
             let r = Region::of(report.file, f.span);
+            let description = match report.logical_kind() {
+                // GitLab needs a path and a line: the artifact's name and line 1, with the
+                // place inside it in the description.
+                Some(_) => format!(
+                    "{}: {} ({})",
+                    report.logical_place(f),
+                    f.message,
+                    f.rule.name
+                ),
+                None => format!("{} ({})", f.message, f.rule.name),
+            };
             issues.push(json!({
                 "type": "issue",
-                "description": format!("{} ({})", f.message, f.rule.name),
+                "description": description,
                 "check_name": f.rule.id,
                 "fingerprint": fingerprint,
                 "severity": gitlab_severity(f.severity),

@@ -103,13 +103,83 @@ pub fn render(
     }
 }
 
-/// The findings of one checked file.
+/// The findings of one checked artifact: a file, or an image, a container, a daemon.
 pub struct FileReport<'a> {
-    /// The path as the user should see it.
+    /// The path as the user should see it; for a logical artifact, its name
+    /// (`risky (3f2a1b9c0d1e)`, `registry.example/app:1.2`).
     pub path: &'a str,
-    /// The file's text, a Dockerfile or any other checked file.
+    /// The file's text, a Dockerfile or any other checked file ([`NO_TEXT`] for a logical
+    /// artifact).
     pub file: &'a dyn Source,
     pub findings: &'a [Finding],
+    pub kind: ReportKind,
+}
+
+impl<'a> FileReport<'a> {
+    /// The findings of a text file, placed by their spans.
+    pub fn file(path: &'a str, file: &'a dyn Source, findings: &'a [Finding]) -> FileReport<'a> {
+        FileReport {
+            path,
+            file,
+            findings,
+            kind: ReportKind::File,
+        }
+    }
+
+    /// The findings of an artifact without text, placed by [`Finding::logical`]: `kind` says
+    /// what it is (`"container"`, `"image"`, `"daemon"`), `name` which one.
+    pub fn logical(kind: &'static str, name: &'a str, findings: &'a [Finding]) -> FileReport<'a> {
+        FileReport {
+            path: name,
+            file: &NO_TEXT,
+            findings,
+            kind: ReportKind::Logical(kind),
+        }
+    }
+
+    /// `Some(kind)` for an artifact without text.
+    pub fn logical_kind(&self) -> Option<&'static str> {
+        match self.kind {
+            ReportKind::File => None,
+            ReportKind::Logical(kind) => Some(kind),
+        }
+    }
+
+    /// `container risky (3f2a…): HostConfig.Privileged`: where a finding of a logical artifact
+    /// is, for the formats that print a place as text.
+    pub(crate) fn logical_place(&self, f: &Finding) -> String {
+        let kind = self.logical_kind().unwrap_or("file");
+        match &f.logical {
+            Some(at) => format!("{kind} {}: {at}", self.path),
+            None => format!("{kind} {}", self.path),
+        }
+    }
+}
+
+/// What a report is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    /// A text file: findings have spans, shown as line and column with the source.
+    File,
+    /// An image, a container or a daemon, named by the string: findings have a
+    /// [`Finding::logical`] place instead of a line.
+    Logical(&'static str),
+}
+
+/// The text of an artifact that has none.
+pub struct NoText;
+
+/// The one [`NoText`].
+pub static NO_TEXT: NoText = NoText;
+
+impl Source for NoText {
+    fn source(&self) -> &[u8] {
+        &[]
+    }
+    fn line_index(&self) -> &LineIndex {
+        static EMPTY: std::sync::OnceLock<LineIndex> = std::sync::OnceLock::new();
+        EMPTY.get_or_init(|| LineIndex::new(&[]))
+    }
 }
 
 /// The text of a checked file and where its offsets are: what every format needs of it.
@@ -175,6 +245,18 @@ pub fn human(out: &mut dyn Write, reports: &[FileReport<'_>], color: bool) -> io
         Renderer::plain()
     };
     for report in reports {
+        if report.logical_kind().is_some() {
+            for f in report.findings {
+                let title = format!("{} ({})", f.message, f.rule.name);
+                let place = format!("in {}", report.logical_place(f));
+                let message = level(f.severity)
+                    .title(&title)
+                    .id(f.rule.id)
+                    .footer(Level::Note.title(&place));
+                writeln!(out, "{}\n", renderer.render(message))?;
+            }
+            continue;
+        }
         // Code frames need UTF-8 offsets; a file with invalid UTF-8 gets the one-line form.
         let text = std::str::from_utf8(report.file.source()).ok();
         for f in report.findings {
@@ -216,6 +298,18 @@ pub fn human(out: &mut dyn Write, reports: &[FileReport<'_>], color: bool) -> io
 pub fn concise(out: &mut dyn Write, reports: &[FileReport<'_>]) -> io::Result<()> {
     for report in reports {
         for f in report.findings {
+            if report.logical_kind().is_some() {
+                writeln!(
+                    out,
+                    "{}: {}[{}] {} ({})",
+                    report.logical_place(f),
+                    f.severity,
+                    f.rule.id,
+                    f.message,
+                    f.rule.name
+                )?;
+                continue;
+            }
             let p = report.file.position(f.span.start);
             writeln!(
                 out,
@@ -232,6 +326,21 @@ pub fn json(out: &mut dyn Write, reports: &[FileReport<'_>]) -> io::Result<()> {
     let mut items = Vec::new();
     for report in reports {
         for f in report.findings {
+            if let Some(kind) = report.logical_kind() {
+                items.push(serde_json::json!({
+                    "kind": kind,
+                    "object": report.path,
+                    "location": f.logical,
+                    "rule": f.rule.id,
+                    "name": f.rule.name,
+                    "severity": f.severity.as_str(),
+                    "category": f.rule.category.as_str(),
+                    "aliases": f.rule.aliases,
+                    "message": f.message,
+                    "fixable": f.fix.is_some(),
+                }));
+                continue;
+            }
             let start = report.file.position(f.span.start);
             let end = report.file.position(f.span.end);
             let related: Vec<_> = f
@@ -297,11 +406,7 @@ mod tests {
         let mut out = Vec::new();
         human(
             &mut out,
-            &[FileReport {
-                path: "svc/Dockerfile",
-                file: &df,
-                findings: &findings,
-            }],
+            &[FileReport::file("svc/Dockerfile", &df, &findings)],
             false,
         )
         .unwrap();
@@ -317,15 +422,7 @@ mod tests {
     fn json_output_carries_positions_and_aliases() {
         let (df, findings) = findings_for("FROM alpine:3.20\nUSER root\n");
         let mut out = Vec::new();
-        json(
-            &mut out,
-            &[FileReport {
-                path: "Dockerfile",
-                file: &df,
-                findings: &findings,
-            }],
-        )
-        .unwrap();
+        json(&mut out, &[FileReport::file("Dockerfile", &df, &findings)]).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         let f = v
             .as_array()
@@ -367,11 +464,7 @@ mod tests {
         let mut out = Vec::new();
         human(
             &mut out,
-            &[FileReport {
-                path: "Dockerfile",
-                file: &df,
-                findings: &findings,
-            }],
+            &[FileReport::file("Dockerfile", &df, &findings)],
             false,
         )
         .unwrap();

@@ -68,8 +68,14 @@ pub(crate) fn fingerprints(report: &FileReport<'_>) -> Vec<String> {
         .findings
         .iter()
         .map(|f| {
-            let line = report.file.position(f.span.start).line;
-            let text = line_text(report.file, line).trim().to_owned();
+            // A logical artifact's place stands for the offending line.
+            let text = match report.logical_kind() {
+                Some(_) => f.logical.clone().unwrap_or_default(),
+                None => {
+                    let line = report.file.position(f.span.start).line;
+                    line_text(report.file, line).trim().to_owned()
+                }
+            };
             let occurrence = seen.entry((f.rule.id, text.clone())).or_insert(0);
             let mut hasher = Sha256::new();
             for part in [

@@ -129,17 +129,39 @@ fn physical_location(report: &FileReport<'_>, span: seaworthy_dockerfile::Span) 
     })
 }
 
+/// An image, container or daemon has no file and no line: the artifact, and the place inside
+/// it, are a logical location (`container/risky (3f2a…)/HostConfig.Privileged`).
+fn logical_location(report: &FileReport<'_>, kind: &str, f: &Finding) -> Value {
+    let name = f.logical.as_deref().unwrap_or(report.path);
+    let qualified = match &f.logical {
+        Some(at) => format!("{kind}/{}/{at}", report.path),
+        None => format!("{kind}/{}", report.path),
+    };
+    json!({
+        "logicalLocations": [{
+            "name": name,
+            "fullyQualifiedName": qualified,
+            "kind": if f.logical.is_some() { "member" } else { "resource" },
+        }],
+        "message": {"text": format!("{kind} {}", report.path)},
+    })
+}
+
 fn result(report: &FileReport<'_>, f: &Finding, rule_index: usize, fingerprint: String) -> Value {
+    let location = match report.logical_kind() {
+        Some(kind) => logical_location(report, kind, f),
+        None => json!({"physicalLocation": physical_location(report, f.span)}),
+    };
     let mut result = json!({
         "ruleId": f.rule.id,
         "ruleIndex": rule_index,
         "level": level(f.severity),
         "message": {"text": f.message},
-        "locations": [{"physicalLocation": physical_location(report, f.span)}],
+        "locations": [location],
         "partialFingerprints": {"seaworthy/v1": fingerprint},
     });
     let obj = result.as_object_mut().expect("a result is an object");
-    if !f.related.is_empty() {
+    if !f.related.is_empty() && report.logical_kind().is_none() {
         let related: Vec<Value> = f
             .related
             .iter()
@@ -154,7 +176,7 @@ fn result(report: &FileReport<'_>, f: &Finding, rule_index: usize, fingerprint: 
             .collect();
         obj.insert("relatedLocations".into(), related.into());
     }
-    if let Some(fix) = &f.fix {
+    if let (Some(fix), None) = (&f.fix, report.logical_kind()) {
         let replacements: Vec<Value> = fix
             .edits
             .iter()

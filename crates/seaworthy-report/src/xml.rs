@@ -88,26 +88,33 @@ pub fn junit(out: &mut dyn Write, reports: &[FileReport<'_>]) -> io::Result<()> 
                         }
                         for f in report.findings {
                             let p = Region::of(report.file, f.span).start;
-                            let name =
-                                format!("{} {} at {}:{}", f.rule.id, f.rule.name, p.line, p.column);
+                            // An image or container has no line: its place says where.
+                            let (at, place, line) = match report.logical_kind() {
+                                Some(_) => {
+                                    let place = report.logical_place(f);
+                                    (f.logical.clone().unwrap_or_default(), place, None)
+                                }
+                                None => (
+                                    format!("{}:{}", p.line, p.column),
+                                    format!("{}:{}:{}", report.path, p.line, p.column),
+                                    Some(p.line.to_string()),
+                                ),
+                            };
+                            let name = format!("{} {} at {at}", f.rule.id, f.rule.name);
                             let detail = format!(
-                                "{}:{}:{}: {}[{}] {} ({})\n`seaworthy rule {}` explains it",
-                                report.path,
-                                p.line,
-                                p.column,
-                                f.severity,
-                                f.rule.id,
-                                f.message,
-                                f.rule.name,
-                                f.rule.id,
+                                "{place}: {}[{}] {} ({})\n`seaworthy rule {}` explains it",
+                                f.severity, f.rule.id, f.message, f.rule.name, f.rule.id,
                             );
+                            let mut attrs = vec![
+                                attr("name", &name),
+                                attr("classname", report.path),
+                                attr("file", report.path),
+                            ];
+                            if let Some(line) = &line {
+                                attrs.push(attr("line", line));
+                            }
                             w.create_element("testcase")
-                                .with_attributes([
-                                    attr("name", &name),
-                                    attr("classname", report.path),
-                                    attr("file", report.path),
-                                    attr("line", &p.line.to_string()),
-                                ])
+                                .with_attributes(attrs)
                                 .write_inner_content(|w| {
                                     w.create_element("failure")
                                         .with_attributes([
@@ -152,14 +159,27 @@ pub fn checkstyle(out: &mut dyn Write, reports: &[FileReport<'_>]) -> io::Result
                 file.write_inner_content(|w| {
                     for f in report.findings {
                         let p = Region::of(report.file, f.span).start;
-                        w.create_element("error")
-                            .with_attributes([
+                        let message = format!("{} ({})", f.message, f.rule.name);
+                        let attrs = match report.logical_kind() {
+                            // No line in an image or container: the place leads the message.
+                            Some(_) => vec![
+                                attr("severity", checkstyle_severity(f.severity)),
+                                attr(
+                                    "message",
+                                    &format!("{}: {message}", report.logical_place(f)),
+                                ),
+                                attr("source", f.rule.id),
+                            ],
+                            None => vec![
                                 attr("line", &p.line.to_string()),
                                 attr("column", &p.column.to_string()),
                                 attr("severity", checkstyle_severity(f.severity)),
-                                attr("message", &format!("{} ({})", f.message, f.rule.name)),
+                                attr("message", &message),
                                 attr("source", f.rule.id),
-                            ])
+                            ],
+                        };
+                        w.create_element("error")
+                            .with_attributes(attrs)
                             .write_empty()?;
                     }
                     Ok(())

@@ -31,11 +31,7 @@ fn check(path: &'static str, src: &str) -> Checked {
 fn reports(checked: &[Checked]) -> Vec<FileReport<'_>> {
     checked
         .iter()
-        .map(|c| FileReport {
-            path: c.path,
-            file: &c.file,
-            findings: &c.findings,
-        })
+        .map(|c| FileReport::file(c.path, &c.file, &c.findings))
         .collect()
 }
 
@@ -502,4 +498,88 @@ fn render_dispatches_to_the_existing_formats() {
         String::from_utf8(direct).unwrap()
     );
     assert!(rendered(OutputFormat::Human, &checked).contains("Dockerfile:2:"));
+}
+
+/// Findings of an artifact without text (a container here), as the image and runtime
+/// commands report them.
+fn logical_findings() -> Vec<Finding> {
+    let meta = seaworthy_rules::find_rule("SW1001").unwrap();
+    vec![
+        Finding::at(meta, "HostConfig.Privileged", "runs privileged"),
+        Finding::at(meta, "Config.User", "runs as root,\nuid 0"),
+    ]
+}
+
+fn render_logical(format: OutputFormat, findings: &[Finding]) -> String {
+    let reports = [FileReport::logical(
+        "container",
+        "risky (3f2a1b9c0d1e)",
+        findings,
+    )];
+    let mut out = Vec::new();
+    render(format, &mut out, &reports, &RenderOptions::default()).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn logical_artifacts_have_places_instead_of_lines_in_every_format() {
+    let findings = logical_findings();
+    let concise = render_logical(OutputFormat::Concise, &findings);
+    assert!(
+        concise.starts_with(
+            "container risky (3f2a1b9c0d1e): HostConfig.Privileged: warning[SW1001] runs privileged"
+        ),
+        "{concise}"
+    );
+    let human = render_logical(OutputFormat::Human, &findings);
+    assert!(
+        human.contains("in container risky (3f2a1b9c0d1e): Config.User"),
+        "{human}"
+    );
+    assert!(!human.contains(":1:1"), "{human}");
+
+    let json: Value = serde_json::from_str(&render_logical(OutputFormat::Json, &findings)).unwrap();
+    assert_eq!(json[0]["kind"], "container");
+    assert_eq!(json[0]["location"], "HostConfig.Privileged");
+    assert!(json[0].get("line").is_none());
+
+    let log: Value = serde_json::from_str(&render_logical(OutputFormat::Sarif, &findings)).unwrap();
+    assert_valid_sarif(&sarif_validator(), &log);
+    let location = &log["runs"][0]["results"][1]["locations"][0];
+    assert!(location.get("physicalLocation").is_none(), "{location}");
+    assert_eq!(
+        location["logicalLocations"][0]["fullyQualifiedName"],
+        "container/risky (3f2a1b9c0d1e)/Config.User"
+    );
+
+    let github = render_logical(OutputFormat::Github, &findings);
+    assert!(!github.contains("file="), "{github}");
+    assert!(
+        github.contains("Config.User: runs as root,%0Auid 0"),
+        "{github}"
+    );
+
+    let gitlab: Value =
+        serde_json::from_str(&render_logical(OutputFormat::Gitlab, &findings)).unwrap();
+    let prints: Vec<&str> = gitlab
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_ne!(
+        prints[0], prints[1],
+        "the place distinguishes two findings of one rule"
+    );
+
+    let checkstyle = render_logical(OutputFormat::Checkstyle, &findings);
+    let errors = xml_elements(&checkstyle);
+    let error = errors.iter().find(|e| e.0 == "error").unwrap();
+    assert!(error.1.iter().all(|(k, _)| k != "line"), "{checkstyle}");
+
+    let junit = render_logical(OutputFormat::Junit, &findings);
+    assert!(
+        junit.contains("SW1001 last-user-root at HostConfig.Privileged"),
+        "{junit}"
+    );
 }

@@ -127,6 +127,10 @@ pub struct Finding {
     /// The file `span` is in, for artifacts read from several files (a Compose project's
     /// `Project::files`); 0 for a single file such as a Dockerfile.
     pub file: usize,
+    /// Where the finding is inside an artifact that is not a text file, for people and for
+    /// SARIF's logical locations: a container's `HostConfig.Privileged`, an image's
+    /// `/etc/shadow`. `None` for findings in files, which `span` places.
+    pub logical: Option<String>,
     pub related: Vec<Related>,
     pub fix: Option<Fix>,
 }
@@ -139,9 +143,26 @@ impl Finding {
             message: message.into(),
             span,
             file: 0,
+            logical: None,
             related: Vec::new(),
             fix: None,
         }
+    }
+
+    /// A finding in an artifact without text (an image, a container, the daemon), at the
+    /// logical place `location` (`Config.User`, `/etc/shadow`).
+    pub fn at(
+        rule: &'static RuleMeta,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding::new(rule, Span::new(0, 0), message).with_logical(location)
+    }
+
+    /// Sets the logical place of the finding (see [`Finding::logical`]).
+    pub fn with_logical(mut self, location: impl Into<String>) -> Finding {
+        self.logical = Some(location.into());
+        self
     }
 
     pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Finding {

@@ -26,6 +26,8 @@ pub fn catalogue() -> Vec<&'static RuleMeta> {
         .iter()
         .map(|r| r.meta())
         .chain(rules::compose::all().iter().map(|r| r.meta()))
+        .chain(rules::image::metas())
+        .chain(rules::runtime::metas())
         .collect();
     all.sort_by_key(|m| m.id);
     all
@@ -70,12 +72,15 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
     )
 }
 
-/// The language of a rule's examples, for code fences: Compose rules (`SW2xxx`) show YAML.
+/// The language of a rule's examples, for code fences: Compose rules (`SW2xxx`) show YAML,
+/// image rules (`SW3xxx`) the Dockerfile that builds the image, container rules (`SW4xxx`) the
+/// `docker run` command line, daemon rules (`SW5xxx`) daemon.json.
 pub fn example_language(m: &RuleMeta) -> &'static str {
-    if m.id.starts_with("SW2") {
-        "yaml"
-    } else {
-        "dockerfile"
+    match m.id.get(..3) {
+        Some("SW2") => "yaml",
+        Some("SW4") => "sh",
+        Some("SW5") => "json",
+        _ => "dockerfile",
     }
 }
 

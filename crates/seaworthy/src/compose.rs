@@ -69,11 +69,21 @@ fn tidy(path: &Path) -> PathBuf {
     out.iter().collect()
 }
 
+/// What `check` passes to every project's loader, as `docker compose` takes it.
+pub struct LoadOptions {
+    /// `--env-file`s (absolute), replacing each project's `.env`.
+    pub env_files: Vec<PathBuf>,
+    /// `--profile`s.
+    pub profiles: Vec<String>,
+    /// The process environment.
+    pub environment: HashMap<String, String>,
+}
+
 pub fn check_project(
     project: &ComposeProject,
     config: &Config,
     cwd: &Path,
-    environment: &HashMap<String, String>,
+    load: &LoadOptions,
 ) -> ComposeReport {
     let first = project.files[0].clone();
     let mut report = ComposeReport {
@@ -99,8 +109,9 @@ pub fn check_project(
     let options = seaworthy_compose::Options {
         files: paths.known.iter().map(|(abs, _)| abs.clone()).collect(),
         working_dir: dir,
-        environment: environment.clone(),
-        ..Default::default()
+        environment: load.environment.clone(),
+        env_files: load.env_files.clone(),
+        profiles: load.profiles.clone(),
     };
     let loaded = match seaworthy_compose::load(&options) {
         Ok(p) => p,

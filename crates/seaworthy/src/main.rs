@@ -5,20 +5,24 @@ mod config;
 mod context;
 mod debug_model;
 mod discover;
+mod image;
+mod output;
+mod runtime;
 mod shellcheck;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
-use config::{Config, FailOn};
+use config::Config;
+use output::OutputArgs;
 use rayon::prelude::*;
 use seaworthy_dockerfile::expand::Lexer;
 use seaworthy_dockerfile::{dump, BuildOptions, Dockerfile, Model, ParseError};
-use seaworthy_report::{FileReport as ReportInput, OutputFormat, RenderOptions};
+use seaworthy_report::FileReport as ReportInput;
 use seaworthy_rules::suppress::Suppressions;
-use seaworthy_rules::{Finding, Severity};
+use seaworthy_rules::Finding;
 
 /// Tells whether your containers are fit for production.
 #[derive(Parser)]
@@ -32,6 +36,10 @@ struct Cli {
 enum Command {
     /// Check Dockerfiles and Compose projects under PATH (default: the current directory).
     Check(CheckArgs),
+    /// Audit a built image: a `docker save` archive, an OCI layout, or a registry reference.
+    Image(image::ImageArgs),
+    /// Audit running containers through the Docker Engine API, or `docker inspect` output.
+    Runtime(runtime::RuntimeArgs),
     /// Explain one rule, by id (SW1001), name (last-user-root) or alias (DL3002).
     Rule { key: String },
     /// List every rule.
@@ -48,45 +56,19 @@ struct CheckArgs {
     /// Number of parallel jobs (default: one per CPU).
     #[arg(short = 'j', long)]
     jobs: Option<usize>,
-    /// Print nothing but the findings.
-    #[arg(short, long)]
-    quiet: bool,
     /// A build argument, NAME=VALUE, as `docker build --build-arg` gives it; repeatable.
     #[arg(long = "build-arg", value_name = "NAME=VALUE")]
     build_args: Vec<String>,
     /// The stage `docker build --target` would build (default: the last one).
     #[arg(long)]
     target: Option<String>,
-    /// The configuration file (default: the nearest .seaworthy.toml from the working directory
-    /// upward, else the nearest .hadolint.yaml).
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Run only these rules: ids, names, aliases or categories (comma-separated; repeatable).
-    /// Replaces the configured selection.
-    #[arg(long, value_name = "RULE", value_delimiter = ',')]
-    select: Vec<String>,
-    /// Turn these rules off: ids, names, aliases or categories (comma-separated; repeatable).
-    #[arg(long, value_name = "RULE", value_delimiter = ',')]
-    ignore: Vec<String>,
-    /// Output format: human, concise, json, sarif, junit, checkstyle, github or gitlab.
-    #[arg(long, default_value = "human", value_parser = parse_format)]
-    format: OutputFormat,
-    /// Write the report to FILE instead of standard output (the summary stays on stderr).
-    #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// After the report, count the findings per rule.
-    #[arg(long)]
-    statistics: bool,
-    /// Exit 1 when a finding is at least this severe: error, warning, info, style, or none
-    /// (default: the configuration's fail-on, else info).
-    #[arg(long, value_parser = parse_fail_on)]
-    fail_on: Option<FailOn>,
-    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
-    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
-    color: String,
-    /// No colour, whatever --color says.
-    #[arg(long)]
-    no_color: bool,
+    /// An env file for every Compose project instead of its `.env`, as `docker compose
+    /// --env-file` takes it; repeatable.
+    #[arg(long = "env-file", value_name = "FILE")]
+    env_files: Vec<PathBuf>,
+    /// A Compose profile to enable, as `docker compose --profile`; repeatable.
+    #[arg(long = "profile", value_name = "PROFILE")]
+    profiles: Vec<String>,
     /// Do not run ShellCheck on RUN scripts.
     #[arg(long)]
     no_shellcheck: bool,
@@ -94,20 +76,8 @@ struct CheckArgs {
     /// $SEAWORTHY_CACHE_DIR, $XDG_CACHE_HOME/seaworthy or ~/.cache/seaworthy).
     #[arg(long)]
     no_cache: bool,
-}
-
-fn parse_fail_on(s: &str) -> Result<FailOn, String> {
-    FailOn::parse(s)
-        .ok_or_else(|| format!("unknown severity {s:?}: use error, warning, info, style or none"))
-}
-
-fn parse_format(s: &str) -> Result<OutputFormat, String> {
-    OutputFormat::parse(s).ok_or_else(|| {
-        format!(
-            "unknown format {s:?}: use {}",
-            OutputFormat::NAMES.join(", ")
-        )
-    })
+    #[command(flatten)]
+    out: OutputArgs,
 }
 
 #[derive(Subcommand)]
@@ -158,6 +128,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Image(args) => image::run(args),
+        Command::Runtime(args) => runtime::run(args),
         Command::Rule { key } => match seaworthy_rules::find_rule(&key)
             .or_else(|| seaworthy_rules::shellcheck::meta_for(&key))
         {
@@ -321,24 +293,11 @@ fn check(args: CheckArgs) -> ExitCode {
             .build_global();
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let mut config = match Config::find(args.config.as_deref(), &cwd) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+    let setup = match args.out.setup(&cwd) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    for w in &config.warnings {
-        eprintln!("{w}");
-    }
-    if let Err(e) = config.set_cli_selection(&args.select, &args.ignore) {
-        eprintln!("{e}");
-        return ExitCode::from(2);
-    }
-    let fail_on = args
-        .fail_on
-        .or(config.fail_on)
-        .unwrap_or(FailOn::At(Severity::Info));
+    let config = &setup.config;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -352,7 +311,11 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     };
     let options = build_options(&args.build_args, args.target.clone());
-    let environment: std::collections::HashMap<String, String> = std::env::vars().collect();
+    let compose_options = compose::LoadOptions {
+        env_files: args.env_files.iter().map(|f| cwd.join(f)).collect(),
+        profiles: args.profiles.clone(),
+        environment: std::env::vars().collect(),
+    };
     // Each file is read, parsed and modelled on its own thread, each Compose project loaded and
     // checked on its own; diagnostics come back as lines so that output order does not depend
     // on scheduling.
@@ -361,14 +324,14 @@ fn check(args: CheckArgs) -> ExitCode {
             found
                 .dockerfiles
                 .into_par_iter()
-                .map(|path| check_file(path, &options, &config, !args.no_shellcheck))
+                .map(|path| check_file(path, &options, config, !args.no_shellcheck))
                 .collect()
         },
         || {
             found
                 .compose
                 .par_iter()
-                .map(|p| compose::check_project(p, &config, &cwd, &environment))
+                .map(|p| compose::check_project(p, config, &cwd, &compose_options))
                 .collect()
         },
     );
@@ -405,10 +368,6 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     }
 
-    let to_stdout = args.output.is_none();
-    // Machine formats on stdout stay parseable: diagnostics and statistics go to stderr.
-    let for_people = matches!(args.format, OutputFormat::Human | OutputFormat::Concise);
-    let side_to_stdout = !to_stdout || for_people;
     let mut errors = 0;
     // Diagnostics of Dockerfiles and Compose projects, ordered by path.
     let mut diagnostics: Vec<(&Path, &[String], &[String])> = Vec::new();
@@ -429,7 +388,7 @@ fn check(args: CheckArgs) -> ExitCode {
             side.push('\n');
         }
     }
-    emit(side_to_stdout, side.as_bytes());
+    args.out.diagnostics(&side);
 
     // Every checked file, Dockerfile or Compose file, ordered by path.
     let mut checked: Vec<(&Path, String, &dyn seaworthy_report::Source, &[Finding])> = results
@@ -456,93 +415,17 @@ fn check(args: CheckArgs) -> ExitCode {
     checked.sort_by_key(|c| c.0);
     let inputs: Vec<ReportInput<'_>> = checked
         .iter()
-        .map(|(_, path, file, findings)| ReportInput {
-            path,
-            file: *file,
-            findings,
-        })
+        .map(|(_, path, file, findings)| ReportInput::file(path, *file, findings))
         .collect();
-    let color = !args.no_color
-        && match args.color.as_str() {
-            "always" => true,
-            "never" => false,
-            _ => {
-                to_stdout
-                    && std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none()
-            }
-        };
-    let render_options = RenderOptions { color };
-    let mut report = Vec::new();
-    let _ = seaworthy_report::render(args.format, &mut report, &inputs, &render_options);
-    match &args.output {
-        None => emit(true, &report),
-        Some(path) => {
-            if let Err(e) = write_atomically(path, &report) {
-                eprintln!("{}: error: {e}", path.display());
-                return ExitCode::from(2);
-            }
-        }
-    }
-    if args.statistics {
-        let mut table = Vec::new();
-        let _ = seaworthy_report::statistics(&mut table, &inputs);
-        emit(side_to_stdout, &table);
-    }
-
-    let findings: usize = checked.iter().map(|c| c.3.len()).sum();
-    let failing = checked
-        .iter()
-        .flat_map(|c| c.3)
-        .any(|f| fail_on.fails(f.severity));
-    if !args.quiet {
-        eprintln!(
-            "checked {} Dockerfile{} and {} Compose project{}, {} with errors, {findings} finding{}{}",
-            results.len(),
-            if results.len() == 1 { "" } else { "s" },
-            projects.len(),
-            if projects.len() == 1 { "" } else { "s" },
+    args.out.finish(&setup, &inputs, errors, |findings| {
+        format!(
+            "checked {} and {}, {} with errors, {}",
+            output::plural(results.len(), "Dockerfile"),
+            output::plural(projects.len(), "Compose project"),
             errors,
-            if findings == 1 { "" } else { "s" },
-            match &args.output {
-                Some(path) => format!(", report written to {}", path.display()),
-                None => String::new(),
-            }
-        );
-    }
-    if errors > 0 {
-        ExitCode::from(2)
-    } else if failing {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-/// Writes to stdout, or to stderr when `stdout` is false.
-fn emit(stdout: bool, bytes: &[u8]) {
-    if bytes.is_empty() {
-        return;
-    }
-    let _ = if stdout {
-        std::io::stdout().lock().write_all(bytes)
-    } else {
-        std::io::stderr().lock().write_all(bytes)
-    };
-}
-
-/// Replaces `path` with `bytes` through a temporary file in the same directory, so that a
-/// reader never sees half a report and a failed run leaves the old one in place.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+            output::plural(findings, "finding"),
+        )
+    })
 }
 
 struct FileReport {

@@ -2,3 +2,5 @@
 
 pub mod compose;
 pub mod dockerfile;
+pub mod image;
+pub mod runtime;
