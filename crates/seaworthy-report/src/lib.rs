@@ -2,6 +2,7 @@
 //! [`OutputFormat::parse`] and writes it with [`render`].
 
 mod ci;
+mod layers;
 mod location;
 mod sarif;
 mod statistics;
@@ -14,6 +15,7 @@ use seaworthy_dockerfile::{Dockerfile, LineIndex, Position};
 use seaworthy_rules::{Finding, Severity};
 
 pub use ci::{github, gitlab};
+pub use layers::{human_bytes, layers_html, layers_text, LayerBreakdown, LayerRow};
 pub use sarif::sarif;
 pub use statistics::statistics;
 pub use xml::{checkstyle, junit};
