@@ -59,6 +59,9 @@ pub enum ImageError {
     UnsafePath { what: String, name: String },
     #[error("{0}")]
     Unsupported(String),
+    /// A registry source failed: missing image, refused credentials, unreachable, TLS.
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
     #[error("visitor failed on {path:?} in {what}: {source}")]
     Visitor {
         what: String,

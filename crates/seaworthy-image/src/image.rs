@@ -10,9 +10,10 @@ use sha2::{Digest as _, Sha256};
 
 use crate::config::{History, ImageConfig};
 use crate::error::ImageError;
+use crate::registry::RegistryOptions;
 use crate::store::Store;
 
-const JSON_LIMIT: u64 = 16 << 20;
+pub(crate) const JSON_LIMIT: u64 = 16 << 20;
 const MAX_INDEX_DEPTH: usize = 8;
 
 /// `os/arch[/variant]`, e.g. `linux/amd64`, `linux/arm64/v8`.
@@ -95,6 +96,8 @@ pub enum SourceFormat {
     DockerArchive,
     /// OCI image layout (directory or tar), found by `index.json`.
     OciLayout,
+    /// A registry, over the OCI distribution API.
+    Registry,
 }
 
 /// One layer of the image.
@@ -144,7 +147,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn json<T: for<'de> Deserialize<'de>>(bytes: &[u8], what: &str) -> Result<T, ImageError> {
+pub(crate) fn json<T: for<'de> Deserialize<'de>>(
+    bytes: &[u8],
+    what: &str,
+) -> Result<T, ImageError> {
     serde_json::from_slice(bytes).map_err(|e| ImageError::Json {
         what: what.to_string(),
         message: e.to_string(),
@@ -153,7 +159,7 @@ fn json<T: for<'de> Deserialize<'de>>(bytes: &[u8], what: &str) -> Result<T, Ima
 
 /// `blobs/sha256/<hex>` for a `sha256:<hex>` digest; other algorithms or malformed hex are refused
 /// (so a digest can never name a path outside `blobs/`).
-fn blob_path(digest: &str) -> Result<String, ImageError> {
+pub(crate) fn blob_path(digest: &str) -> Result<String, ImageError> {
     match digest.split_once(':') {
         Some(("sha256", hex))
             if hex.len() == 64
@@ -178,7 +184,7 @@ fn digest_in_name(name: &str) -> Option<String> {
         .then(|| format!("sha256:{base}"))
 }
 
-fn verify(bytes: &[u8], expected: &str, what: &str) -> Result<(), ImageError> {
+pub(crate) fn verify(bytes: &[u8], expected: &str, what: &str) -> Result<(), ImageError> {
     let actual = format!("sha256:{}", sha256_hex(bytes));
     if actual != expected {
         return Err(ImageError::DigestMismatch {
@@ -207,6 +213,29 @@ impl Image {
                 reason: "neither manifest.json (docker save) nor index.json (OCI layout) found"
                     .into(),
             })
+        }
+    }
+
+    /// Opens `reference` (`[registry/]repo[:tag][@sha256:...]`, Docker Hub by default) from its
+    /// registry. Layers are streamed from the registry when scanned, never stored.
+    pub fn open_reference(reference: &str, opts: &RegistryOptions) -> Result<Image, ImageError> {
+        crate::registry::open(reference, opts)
+    }
+
+    /// Opens `spec` as a local image when it names an existing file or directory (or looks like
+    /// a path: starts with `/`, `.` or `~`, or ends in `.tar`), else as a registry reference;
+    /// `docker://REF` is always a reference. `opts.platform` applies to both.
+    pub fn open_any(spec: &str, opts: &RegistryOptions) -> Result<Image, ImageError> {
+        if spec.starts_with("docker://") {
+            return Self::open_reference(spec, opts);
+        }
+        let path = Path::new(spec);
+        let looks_like_path =
+            spec.starts_with(['/', '.', '~']) || spec.ends_with(".tar") || spec.contains('\\');
+        if path.exists() || looks_like_path {
+            Self::open(path, opts.platform.as_ref())
+        } else {
+            Self::open_reference(spec, opts)
         }
     }
 
@@ -335,7 +364,7 @@ impl Image {
         )
     }
 
-    fn finish(
+    pub(crate) fn finish(
         store: Store,
         format: SourceFormat,
         config: ImageConfig,

@@ -1,4 +1,4 @@
-//! Where an image's files live: a directory, or an uncompressed tar read in place.
+//! Where an image's files live: a directory, an uncompressed tar read in place, or a registry.
 //!
 //! A tar is indexed once (headers only: name, data offset, size); each blob is then read with a
 //! seek and a bounded read, so nothing is extracted and a blob is read only when it is streamed.
@@ -23,6 +23,8 @@ pub(crate) enum Store {
         path: PathBuf,
         slots: HashMap<String, Slot>,
     },
+    /// A registry: blobs by digest, streamed over HTTP.
+    Registry(Box<crate::registry::Remote>),
 }
 
 /// A blob opened for reading, with its length as stored.
@@ -138,6 +140,7 @@ impl Store {
     pub fn display(&self) -> String {
         match self {
             Store::Dir(p) | Store::Tar { path: p, .. } => p.display().to_string(),
+            Store::Registry(r) => r.display(),
         }
     }
 
@@ -145,6 +148,7 @@ impl Store {
         match self {
             Store::Dir(dir) => dir.join(rel).is_file(),
             Store::Tar { slots, .. } => slots.contains_key(rel),
+            Store::Registry(_) => false,
         }
     }
 
@@ -179,6 +183,7 @@ impl Store {
                     len: slot.size,
                 })
             }
+            Store::Registry(r) => r.blob(&rel, what),
         }
     }
 
