@@ -10,10 +10,12 @@
 //!   [`json`] prints it as `docker compose config --format json` does.
 
 pub mod dotenv;
+pub mod gitfacts;
 pub mod interpolate;
 pub mod json;
 pub mod load;
 pub mod model;
+mod validate;
 pub mod yaml;
 
 pub use load::{load, LoadError, Options};

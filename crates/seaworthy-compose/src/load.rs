@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::dotenv;
 use crate::interpolate::{self, Lookup};
 use crate::model::*;
+use crate::validate::{self, Check};
 use crate::yaml::{self, LineIndex, Node, Position, Span, Value};
 
 /// What to load.
@@ -179,8 +180,9 @@ pub fn load(options: &Options) -> Result<Project, LoadError> {
         dir: dir.clone(),
     };
     let mut merged: Option<Tree> = None;
-    for path in &paths {
-        for doc in loader.read_file(path)? {
+    for (i, path) in paths.iter().enumerate() {
+        let check = if i == 0 { Check::Full } else { Check::Override };
+        for doc in loader.read_file(path, check)? {
             let file_dir = path.parent().unwrap_or(&dir).to_path_buf();
             let doc = loader.include(doc, &file_dir, &mut vec![path.clone()])?;
             merged = Some(match merged {
@@ -215,7 +217,8 @@ fn read(path: &Path) -> Result<String, LoadError> {
 }
 
 impl Loader {
-    fn read_file(&mut self, path: &Path) -> Result<Vec<Tree>, LoadError> {
+    /// The documents of a file, interpolated and checked against the Compose schema.
+    fn read_file(&mut self, path: &Path, mut check: Check) -> Result<Vec<Tree>, LoadError> {
         let text = read(path)?;
         let lines = LineIndex::new(&text);
         let docs = yaml::parse_documents(&text).map_err(|e| LoadError {
@@ -234,6 +237,8 @@ impl Loader {
             if doc.root.is_null() && doc.root.span.is_empty() {
                 continue;
             }
+            validate::keys(&doc.root)
+                .map_err(|(span, message)| self.error_at(Origin { file, span }, message))?;
             let tree = self.convert(&doc.root, file, &mut Vec::new())?;
             if !matches!(tree.value, TreeValue::Map(_)) {
                 return Err(self.error_at(
@@ -244,6 +249,8 @@ impl Loader {
                     "Top-level object must be a mapping".into(),
                 ));
             }
+            validate::document(&tree, check).map_err(|v| self.error_at(v.origin, v.message))?;
+            check = check.next_document();
             out.push(normalise_lists(tree, &mut Vec::new()));
         }
         Ok(out)
@@ -430,7 +437,7 @@ impl Loader {
                     ));
                 }
                 let mut merged: Option<Tree> = None;
-                for doc in self.read_file(&path)? {
+                for doc in self.read_file(&path, Check::Service(&base_name))? {
                     merged = Some(match merged {
                         None => doc,
                         Some(b) => merge(b, doc, &mut Vec::new()),
@@ -510,7 +517,8 @@ impl Loader {
                     inc_dir = path.parent().unwrap_or(dir).to_path_buf();
                 }
                 stack.push(path.clone());
-                for d in self.read_file(&path)? {
+                let check = if i == 0 { Check::Full } else { Check::Override };
+                for d in self.read_file(&path, check)? {
                     let d = self.include(d, &inc_dir, stack)?;
                     included = Some(match included {
                         None => d,
@@ -984,6 +992,7 @@ impl Loader {
         let networks = self.resources(&root, "networks", &name);
         let volumes = self.resources(&root, "volumes", &name);
         let secrets = self.resources(&root, "secrets", &name);
+        let git_files = crate::gitfacts::collect(&root, &services, |p| self.host_path(p));
         Ok(Project {
             name,
             directory: self.dir,
@@ -994,6 +1003,7 @@ impl Loader {
             volumes,
             secrets,
             unset_variables: self.unset,
+            git_files,
         })
     }
 

@@ -1,9 +1,10 @@
 //! The resolved Compose project: services and top-level networks, volumes and secrets, with
 //! short syntax normalised to long and every value keeping the file and span it came from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+pub use crate::gitfacts::GitFile;
 use crate::yaml::{LineIndex, Position, Span};
 
 /// Where a value is written: the index of a file in [`Project::files`] and a byte span in it.
@@ -135,6 +136,9 @@ pub struct Project {
     pub secrets: BTreeMap<String, Resource>,
     /// `The "X" variable is not set` warnings: the variable and where it is referenced.
     pub unset_variables: Vec<Spanned<String>>,
+    /// Secret `file:`s and `env_file:`s inside a git work tree, by the origin of the value
+    /// naming them ([`crate::gitfacts`]).
+    pub git_files: HashMap<Origin, GitFile>,
 }
 
 impl Project {

@@ -165,10 +165,154 @@ pub fn check_project(
     report
 }
 
+/// One copy of each file that several projects read (an `extends` base or an `include`d file
+/// in a parent directory shared by two compose.yaml files), with one copy of each finding in
+/// it: the first project that reads the file keeps it; a later project's copy gives the
+/// first the findings it did not have (same rule, span and message: a rule can judge a shared
+/// file differently in each project) and is dropped. A warning line printed for an earlier
+/// project is dropped too; errors stay, as each project failed. Projects stay in their order.
+pub fn dedupe(mut projects: Vec<ComposeReport>) -> Vec<ComposeReport> {
+    // Path → (project, file) of its first copy.
+    let mut first: HashMap<PathBuf, (usize, usize)> = HashMap::new();
+    let mut warned: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for p in 0..projects.len() {
+        // A warning about a shared file (an unset variable in it) is printed once too.
+        projects[p].warnings.retain(|w| warned.insert(w.clone()));
+        let mut kept = Vec::new();
+        for file in std::mem::take(&mut projects[p].files) {
+            let Some(&(fp, fi)) = first.get(&file.path) else {
+                first.insert(file.path.clone(), (p, kept.len()));
+                kept.push(file);
+                continue;
+            };
+            let earlier = if fp == p {
+                &mut kept[fi]
+            } else {
+                &mut projects[fp].files[fi]
+            };
+            for finding in file.findings {
+                let same = |f: &Finding| {
+                    f.rule.id == finding.rule.id
+                        && f.span == finding.span
+                        && f.message == finding.message
+                };
+                if !earlier.findings.iter().any(same) {
+                    earlier.findings.push(finding);
+                }
+            }
+            earlier.findings.sort_by(|a, b| {
+                (a.span.start, a.span.end, a.rule.id).cmp(&(b.span.start, b.span.end, b.rule.id))
+            });
+        }
+        projects[p].files = kept;
+    }
+    projects
+}
+
 #[cfg(test)]
 mod tests {
-    use super::tidy;
+    use super::{dedupe, tidy, CheckedFile, ComposeReport};
+    use seaworthy_report::Text;
+    use seaworthy_rules::{Finding, RuleMeta};
     use std::path::{Path, PathBuf};
+
+    fn meta(id: &str) -> &'static RuleMeta {
+        seaworthy_rules::catalogue()
+            .into_iter()
+            .find(|m| m.id == id)
+            .unwrap()
+    }
+
+    fn file(path: &str, findings: &[(&str, usize, &str)]) -> CheckedFile {
+        CheckedFile {
+            path: PathBuf::from(path),
+            text: Text::new(b"services: {}\n".to_vec()),
+            findings: findings
+                .iter()
+                .map(|(id, at, message)| {
+                    Finding::new(
+                        meta(id),
+                        seaworthy_dockerfile::Span::new(*at, *at + 1),
+                        *message,
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn project(files: Vec<CheckedFile>, warnings: &[&str]) -> ComposeReport {
+        ComposeReport {
+            path: files[0].path.clone(),
+            files,
+            errors: Vec::new(),
+            warnings: warnings.iter().map(|w| (*w).to_owned()).collect(),
+        }
+    }
+
+    /// A file's path and its findings' (start, message).
+    type FileShape = (String, Vec<(usize, String)>);
+
+    #[test]
+    fn dedupe_keeps_one_copy_of_a_shared_file_and_of_each_finding() {
+        let projects = vec![
+            project(
+                vec![
+                    file("a/compose.yaml", &[("SW2300", 5, "a")]),
+                    file("base.yml", &[("SW2300", 9, "shared"), ("SW2103", 3, "x")]),
+                ],
+                &[
+                    "base.yml:2:3: warning: unset",
+                    "a/compose.yaml:1:1: warning: a",
+                ],
+            ),
+            project(
+                vec![
+                    file("b/compose.yaml", &[("SW2300", 5, "a")]),
+                    // The same finding, and one the first project did not get there.
+                    file(
+                        "base.yml",
+                        &[("SW2300", 9, "shared"), ("SW2300", 1, "only b")],
+                    ),
+                ],
+                &["base.yml:2:3: warning: unset"],
+            ),
+        ];
+        let projects = dedupe(projects);
+        let shape: Vec<Vec<FileShape>> = projects
+            .iter()
+            .map(|p| {
+                p.files
+                    .iter()
+                    .map(|f| {
+                        (
+                            f.path.display().to_string(),
+                            f.findings
+                                .iter()
+                                .map(|f| (f.span.start, f.message.clone()))
+                                .collect(),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let s = |t: &str| t.to_owned();
+        assert_eq!(
+            shape,
+            [
+                vec![
+                    (s("a/compose.yaml"), vec![(5, s("a"))]),
+                    (
+                        s("base.yml"),
+                        vec![(1, s("only b")), (3, s("x")), (9, s("shared"))]
+                    ),
+                ],
+                // Same rule, span and message in another file: kept.
+                vec![(s("b/compose.yaml"), vec![(5, s("a"))])],
+            ]
+        );
+        assert_eq!(projects[0].warnings.len(), 2);
+        assert!(projects[1].warnings.is_empty());
+    }
 
     #[test]
     fn tidy_resolves_parent_components_lexically() {

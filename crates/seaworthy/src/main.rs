@@ -335,6 +335,8 @@ fn check(args: CheckArgs) -> ExitCode {
                 .collect()
         },
     );
+    // A file shared by two projects (a common `extends` base) is reported once.
+    let projects = compose::dedupe(projects);
     // ShellCheck runs once over the scripts of every file, in batches: one process per file
     // would cost more than all the rest of the run. Its absence is not an error.
     if !args.no_shellcheck {

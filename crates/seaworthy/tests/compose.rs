@@ -266,3 +266,50 @@ fn a_finding_from_an_extends_base_points_at_that_file() {
         r.stdout
     );
 }
+
+#[test]
+fn a_file_shared_by_two_projects_is_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "common/base.yml",
+        "services:\n  base:\n    image: nginx:1.27.2${SUFFIX}\n    privileged: true\n    devices:\n      - ${DEVICE:-/dev/null}\n",
+    );
+    for app in ["api", "worker"] {
+        write(
+            dir.path(),
+            &format!("{app}/compose.yaml"),
+            "services:\n  web:\n    extends:\n      file: ../common/base.yml\n      service: base\n    devices:\n      - /dev/kvm\n",
+        );
+    }
+    // The worker's `.env` names another device: its finding on the shared line differs.
+    write(dir.path(), "worker/.env", "DEVICE=/dev/fuse\n");
+    let r = run(
+        dir.path(),
+        &["check", "--format", "concise", "--select", "SW2300,SW2309"],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let count = |prefix: &str| {
+        r.stdout
+            .lines()
+            .filter(|l| l.starts_with(prefix) && l.contains("[SW"))
+            .count()
+    };
+    for (prefix, n) in [
+        // The same finding from both projects: once.
+        ("./common/base.yml:4:", 1),
+        // Judged differently in each project: both.
+        ("./common/base.yml:6:", 2),
+        ("./api/compose.yaml:7:", 1),
+        ("./worker/compose.yaml:7:", 1),
+    ] {
+        assert_eq!(count(prefix), n, "{prefix}\n{}", r.stdout);
+    }
+    // The unset variable of the shared file is warned about once.
+    let warnings = format!("{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        warnings.matches("\"SUFFIX\" variable is not set").count(),
+        1,
+        "{warnings}"
+    );
+}

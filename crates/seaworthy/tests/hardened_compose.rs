@@ -72,6 +72,58 @@ fn the_hardened_project_gets_no_finding() {
     );
 }
 
+/// A hardened reverse proxy, then the line that follows it in the fixture.
+const PROXY: &str = "  proxy:
+    <<: *hardening
+    image: nginx:1.27.2-alpine@sha256:5a8f6b0e4f2c1d3e9b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f
+    user: \"101:101\"
+    ports:
+      - \"127.0.0.1:8080:8080\"
+    tmpfs:
+      - /tmp
+    healthcheck:
+      test: [\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8080/\"]
+      interval: 30s
+      timeout: 3s
+      start_period: 5s
+      retries: 3
+    deploy:
+      resources:
+        limits:
+          cpus: \"0.5\"
+          memory: 128M
+          pids: 100
+    networks:
+      backend: {}
+    depends_on: [api]
+
+  db:
+    <<: *hardening
+";
+
+/// A copy of the fixture as its own git work tree, where its `.gitignore` applies.
+fn work_tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    dir
+}
+
+#[test]
+fn a_secret_file_git_would_commit_gets_its_finding() {
+    let dir = work_tree();
+    // Ignored: nothing.
+    assert_eq!(compose_findings(dir.path()), []);
+    std::fs::remove_file(dir.path().join(".gitignore")).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("file: ./secrets/db_password.txt"))
+        .unwrap() as u64
+        + 1;
+    assert_eq!(compose_findings(dir.path()), [("SW2401".to_owned(), line)]);
+}
+
 #[test]
 fn each_deviation_gets_its_finding() {
     const API_USER: &str = "    user: \"10001:10001\"\n";
@@ -119,6 +171,17 @@ fn each_deviation_gets_its_finding() {
         ),
         ("    volumes:\n      - db-data:/var/lib/postgresql/data\n", "", "SW2500", "  db:"),
         ("      - \"127.0.0.1:8000:8000\"", "      - \"8000:8000\"", "SW2501", "\"8000:8000\""),
+        // The api's Dockerfile starts no init of its own.
+        (API_USER, "    user: \"10001:10001\"\n    init: false\n", "SW2104", "init: false"),
+        (API_USER, "    user: \"10001:10001\"\n    devices:\n      - /dev/fuse\n", "SW2309", "/dev/fuse"),
+        (
+            "    networks: [backend]\n    depends_on:",
+            "    network_mode: bridge\n    depends_on:",
+            "SW2503",
+            "network_mode: bridge",
+        ),
+        // A reverse proxy in front of the api, on the database's network.
+        ("  db:\n    <<: *hardening\n", PROXY, "SW2502", "      backend: {}"),
     ];
     let original = std::fs::read_to_string(fixture().join("compose.yaml")).unwrap();
     for (from, to, rule, marker) in deviations {
@@ -137,8 +200,7 @@ fn each_deviation_gets_its_finding() {
             .unwrap_or_else(|| panic!("{marker:?} not in the changed file"))
             as u64
             + 1;
-        let dir = tempfile::tempdir().unwrap();
-        copy_dir(&fixture(), dir.path());
+        let dir = work_tree();
         std::fs::write(dir.path().join("compose.yaml"), &changed).unwrap();
         let found = compose_findings(dir.path());
         assert_eq!(
