@@ -76,8 +76,13 @@ compose_rules! {
     no_new_privileges_missing::NoNewPrivilegesMissing,
     host_namespace::HostNamespace,
     read_only_missing::ReadOnlyMissing,
+    init_missing::InitMissing,
+    host_device_exposed::HostDeviceExposed,
+    public_service_reaches_database::PublicServiceReachesDatabase,
+    default_bridge_network::DefaultBridgeNetwork,
     // secrets
     secret_in_environment::SecretInEnvironment,
+    secret_file_not_ignored::SecretFileNotIgnored,
     // hygiene
     // correctness
 }
