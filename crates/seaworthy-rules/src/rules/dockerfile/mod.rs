@@ -9,7 +9,7 @@ use seaworthy_dockerfile::{BuildContext, Dockerfile, Model, Stage};
 use crate::{Finding, RuleMeta, Settings};
 
 mod packages;
-mod secret_files;
+pub(crate) mod secret_files;
 mod windows;
 
 /// What a Dockerfile rule can read.

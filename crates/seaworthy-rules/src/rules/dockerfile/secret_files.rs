@@ -4,7 +4,7 @@
 
 /// What kind of credentials a path names (a file, or a directory such as `.ssh` or `.aws`),
 /// judged by its name; `None` for an ordinary file.
-pub(super) fn secret_kind(path: &str) -> Option<&'static str> {
+pub(crate) fn secret_kind(path: &str) -> Option<&'static str> {
     let lower = path.trim_end_matches('/').to_ascii_lowercase();
     let mut parts = lower.rsplit('/');
     let base = parts.next().unwrap_or(&lower);

@@ -1,0 +1,463 @@
+//! `seaworthy image` end to end on images the tests write themselves: the hardened image gets
+//! no finding, each single deviation from it gets exactly the finding it should, at the place
+//! it should; broken images are one clear error line and exit 2; `--layers` prints the
+//! breakdown.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use seaworthy_image::write::{ImageWriter, LayerBuilder};
+
+const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\napp:x:10001:10001::/app:/usr/sbin/nologin\n";
+const SHADOW: &str = "root:*:19000:0:99999:7:::\napp:!:19000:0:99999:7:::\n";
+const GROUP: &str = "root:x:0:\napp:x:10001:\n";
+const OS_RELEASE: &str =
+    "PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nID=debian\nVERSION_ID=\"13\"\n";
+const RUNTIME: &str = r#"{
+    "User": "10001:10001",
+    "Env": ["PATH=/usr/local/bin:/usr/bin:/bin", "APP_MODE=production"],
+    "Cmd": ["/app/server"],
+    "WorkingDir": "/app",
+    "ExposedPorts": {"8080/tcp": {}},
+    "Volumes": {"/data": {}},
+    "Healthcheck": {"Test": ["CMD", "/app/server", "--health"]}
+}"#;
+
+fn base() -> LayerBuilder {
+    LayerBuilder::new()
+        .dir("/bin", 0o755, 0, 0)
+        .file("/bin/sh", b"\x7fELF shell", 0o755)
+        .dir("/etc", 0o755, 0, 0)
+        .file("/etc/passwd", PASSWD.as_bytes(), 0o644)
+        .file("/etc/shadow", SHADOW.as_bytes(), 0o640)
+        .file("/etc/group", GROUP.as_bytes(), 0o644)
+        .file("/etc/os-release", OS_RELEASE.as_bytes(), 0o644)
+        .dir("/tmp", 0o1777, 0, 0)
+}
+
+fn app() -> LayerBuilder {
+    LayerBuilder::new()
+        .dir("/app", 0o755, 10001, 10001)
+        .file("/app/server", b"\x7fELF server", 0o755)
+        .dir("/data", 0o750, 10001, 10001)
+}
+
+/// The hardened image: non-root numeric user, healthcheck, no secrets, no caches.
+fn hardened() -> ImageWriter {
+    let mut w = ImageWriter::new(RUNTIME);
+    w.layer(base().finish(), "ADD rootfs.tar / # buildkit");
+    w.layer(app().finish(), "COPY server /app/server # buildkit");
+    w
+}
+
+fn with_layer(layer: LayerBuilder, created_by: &str) -> ImageWriter {
+    let mut w = hardened();
+    w.layer(layer.finish(), created_by);
+    w
+}
+
+fn seaworthy(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("seaworthy").unwrap();
+    // No configuration file above the temporary directory changes the result.
+    cmd.current_dir(dir).env("NO_COLOR", "1");
+    cmd
+}
+
+/// (rule id, location) of every finding, and the exit code, for an image at `path`.
+fn findings(dir: &Path, path: &Path) -> Vec<(String, String)> {
+    let out = seaworthy(dir)
+        .args(["image", "--format", "json", "--fail-on", "none"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["kind"], "image");
+            assert_eq!(f["object"], path.to_str().unwrap());
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["location"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn write_archive(dir: &Path, w: &ImageWriter, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    w.docker_archive(&path, "app:1").unwrap();
+    path
+}
+
+#[test]
+fn the_hardened_image_gets_no_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = hardened();
+    let tar = write_archive(dir.path(), &w, "app.tar");
+    let oci = dir.path().join("oci");
+    w.oci_layout(&oci).unwrap();
+    for path in [&tar, &oci] {
+        let out = seaworthy(dir.path())
+            .args(["image", "--fail-on", "style"])
+            .arg(path)
+            .assert()
+            .success();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(stderr.contains("1 image, 0 findings"), "{stderr}");
+        assert!(out.get_output().stdout.is_empty());
+    }
+}
+
+#[test]
+fn each_deviation_gets_its_finding() {
+    let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZWQyNTUxOQAAACDx\n-----END OPENSSH PRIVATE KEY-----\n";
+    let set = |key: &str, value: Option<&str>| {
+        let mut w = hardened();
+        w.set(key, value);
+        w
+    };
+    let cases: Vec<(&str, ImageWriter, &str, &str)> = vec![
+        ("no user", set("User", None), "SW3001", "Config.User"),
+        (
+            "user 0:0",
+            set("User", Some(r#""0:0""#)),
+            "SW3001",
+            "Config.User",
+        ),
+        (
+            "unknown user",
+            set("User", Some(r#""web""#)),
+            "SW3004",
+            "Config.User",
+        ),
+        (
+            "no healthcheck",
+            set("Healthcheck", None),
+            "SW3100",
+            "Config.Healthcheck",
+        ),
+        (
+            "healthcheck with curl",
+            set(
+                "Healthcheck",
+                Some(r#"{"Test": ["CMD-SHELL", "curl -f http://localhost:8080/"]}"#),
+            ),
+            "SW3101",
+            "Config.Healthcheck.Test",
+        ),
+        (
+            "shell-form cmd",
+            set("Cmd", Some(r#"["/bin/sh", "-c", "/app/server"]"#)),
+            "SW3102",
+            "Config.Cmd",
+        ),
+        (
+            "port 22",
+            set("ExposedPorts", Some(r#"{"8080/tcp": {}, "22/tcp": {}}"#)),
+            "SW3103",
+            "Config.ExposedPorts",
+        ),
+        (
+            "volume on /proc",
+            set("Volumes", Some(r#"{"/data": {}, "/proc": {}}"#)),
+            "SW3104",
+            "Config.Volumes",
+        ),
+        (
+            "secret env",
+            set(
+                "Env",
+                Some(r#"["PATH=/usr/bin:/bin", "DB_PASSWORD=hunter2"]"#),
+            ),
+            "SW3300",
+            "Config.Env",
+        ),
+        (
+            "secret in history",
+            {
+                let mut w = hardened();
+                w.step("RUN |1 NPM_TOKEN=s3cr3t /bin/sh -c npm ci # buildkit");
+                w
+            },
+            "SW3301",
+            "history[2].created_by",
+        ),
+        (
+            "key added then deleted",
+            {
+                let mut w = with_layer(
+                    LayerBuilder::new().file("/root/.ssh/id_ed25519", key.as_bytes(), 0o600),
+                    "COPY id_ed25519 /root/.ssh/",
+                );
+                w.layer(
+                    LayerBuilder::new()
+                        .whiteout("/root/.ssh/id_ed25519")
+                        .finish(),
+                    "RUN rm /root/.ssh/id_ed25519",
+                );
+                w
+            },
+            "SW3303",
+            "/root/.ssh/id_ed25519",
+        ),
+        (
+            "credentials file",
+            with_layer(
+                LayerBuilder::new().file("/app/.aws/credentials", b"[default]\n", 0o600),
+                "COPY . /app",
+            ),
+            "SW3302",
+            "/app/.aws/credentials",
+        ),
+        (
+            "setuid",
+            with_layer(
+                LayerBuilder::new().file("/usr/bin/su", b"\x7fELF", 0o4755),
+                "RUN apt-get install -y login",
+            ),
+            "SW3401",
+            "/usr/bin/su",
+        ),
+        (
+            "world-writable",
+            with_layer(
+                LayerBuilder::new().file("/app/server", b"\x7fELF server", 0o777),
+                "RUN chmod 777 /app/server",
+            ),
+            "SW3402",
+            "/app/server",
+        ),
+        (
+            "empty password",
+            with_layer(
+                LayerBuilder::new().file("/etc/shadow", b"root:*:1::::::\napp::1::::::\n", 0o640),
+                "RUN passwd -d app",
+            ),
+            "SW3002",
+            "/etc/shadow",
+        ),
+        (
+            "duplicate uid",
+            with_layer(
+                LayerBuilder::new().file(
+                    "/etc/passwd",
+                    format!("{PASSWD}admin:x:10001:10001::/:/bin/sh\n").as_bytes(),
+                    0o644,
+                ),
+                "RUN useradd -o -u 10001 admin",
+            ),
+            "SW3003",
+            "/etc/passwd",
+        ),
+        (
+            "apt lists",
+            with_layer(
+                LayerBuilder::new().file("/var/lib/apt/lists/x_InRelease", b"index", 0o644),
+                "RUN apt-get update",
+            ),
+            "SW3403",
+            "/var/lib/apt/lists",
+        ),
+        (
+            "compiler",
+            with_layer(
+                LayerBuilder::new().file("/usr/bin/gcc", b"\x7fELF", 0o755),
+                "RUN apt-get install -y gcc",
+            ),
+            "SW3404",
+            "/usr/bin/gcc",
+        ),
+        (
+            "wasted bytes",
+            {
+                let mut w = with_layer(
+                    LayerBuilder::new().file("/tmp/big.tar", &vec![1u8; 3 << 20], 0o644),
+                    "COPY big.tar /tmp/",
+                );
+                w.layer(
+                    LayerBuilder::new().whiteout("/tmp/big.tar").finish(),
+                    "RUN rm /tmp/big.tar",
+                );
+                w
+            },
+            "SW3405",
+            "/tmp/big.tar",
+        ),
+        (
+            "volume not writable",
+            with_layer(
+                LayerBuilder::new().dir("/data", 0o755, 0, 0),
+                "RUN chown root /data",
+            ),
+            "SW3120",
+            "Config.Volumes",
+        ),
+        (
+            "end-of-life OS",
+            with_layer(
+                LayerBuilder::new().file(
+                    "/etc/os-release",
+                    b"ID=alpine\nVERSION_ID=3.14.2\n",
+                    0o644,
+                ),
+                "ADD alpine.tar /",
+            ),
+            "SW3200",
+            "/etc/os-release",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (what, w, rule, place)) in cases.iter().enumerate() {
+        let path = write_archive(dir.path(), w, &format!("case{i}.tar"));
+        let got = findings(dir.path(), &path);
+        assert_eq!(
+            got,
+            [(rule.to_string(), place.to_string())],
+            "{what}: expected exactly {rule} at {place}"
+        );
+    }
+}
+
+#[test]
+fn findings_show_the_place_and_mask_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = hardened();
+    w.set("Env", Some(r#"["API_TOKEN=hunter2hunter2"]"#));
+    let path = write_archive(dir.path(), &w, "app.tar");
+    let out = seaworthy(dir.path())
+        .args(["image", "--format", "concise"])
+        .arg(&path)
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("Config.Env"), "{stdout}");
+    assert!(stdout.contains("API_TOKEN=****"), "{stdout}");
+    assert!(!stdout.contains("hunter2"), "{stdout}");
+    // --ignore and severity thresholds apply as for `check`.
+    seaworthy(dir.path())
+        .args(["image", "--ignore", "SW3300"])
+        .arg(&path)
+        .assert()
+        .success();
+}
+
+#[test]
+fn layers_breakdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = with_layer(
+        LayerBuilder::new().file("/tmp/big.tar", &vec![1u8; 2 << 20], 0o644),
+        "/bin/sh -c curl -o /tmp/big.tar https://example.com/big.tar",
+    );
+    w.layer(
+        LayerBuilder::new().whiteout("/tmp/big.tar").finish(),
+        "/bin/sh -c rm /tmp/big.tar",
+    );
+    let path = write_archive(dir.path(), &w, "app.tar");
+    let out = seaworthy(dir.path())
+        .args(["image", "--layers", "--fail-on", "none"])
+        .arg(&path)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let table = &stdout[stdout.find("Layers of").expect(&stdout)..];
+    assert!(table.contains("4 layers"), "{table}");
+    let rows: Vec<&str> = table.lines().filter(|l| l.contains("RUN ")).collect();
+    assert_eq!(rows.len(), 2, "{table}");
+    // The 2 MiB layer: a full bar of waste; its deleting layer: no bar.
+    assert!(
+        rows[0].contains("2.0 MiB") && rows[0].contains(&"~".repeat(30)),
+        "{table}"
+    );
+    assert!(rows[0].contains("RUN curl -o /tmp/big.tar"), "{table}");
+    assert!(!rows[1].contains('#') && !rows[1].contains('~'), "{table}");
+    assert!(
+        !table.contains('\x1b'),
+        "no colour unless the report is coloured"
+    );
+    // Coloured with the report.
+    let out = seaworthy(dir.path())
+        .args([
+            "image",
+            "--layers",
+            "--color",
+            "always",
+            "--fail-on",
+            "none",
+        ])
+        .arg(&path)
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("\x1b[31m~"));
+    // Machine formats keep stdout parseable: the table goes to stderr.
+    let out = seaworthy(dir.path())
+        .args(["image", "--layers", "--format", "json", "--fail-on", "none"])
+        .arg(&path)
+        .assert()
+        .success();
+    let o = out.get_output();
+    serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Layers of"));
+}
+
+/// One line on stderr, exit 2.
+fn assert_error(dir: &Path, path: &Path, expected: &str) {
+    let out = seaworthy(dir).arg("image").arg(path).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(expected), "{stderr}");
+    assert!(out.get_output().stdout.is_empty());
+}
+
+#[test]
+fn broken_images_are_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_error(dir.path(), &dir.path().join("missing.tar"), "no such file");
+    let not_image = dir.path().join("notes.txt");
+    std::fs::write(&not_image, "hello").unwrap();
+    assert_error(
+        dir.path(),
+        &not_image,
+        "not a docker save archive or OCI image layout",
+    );
+    // A layer blob changed after the manifest was written: digest mismatch.
+    let oci = dir.path().join("oci");
+    hardened().oci_layout(&oci).unwrap();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(oci.join("index.json")).unwrap()).unwrap();
+    let manifest_digest = index["manifests"][0]["digest"].as_str().unwrap();
+    let blob = |d: &str| {
+        oci.join("blobs/sha256")
+            .join(d.trim_start_matches("sha256:"))
+    };
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(blob(manifest_digest)).unwrap()).unwrap();
+    let layer = blob(manifest["layers"][1]["digest"].as_str().unwrap());
+    let mut bytes = std::fs::read(&layer).unwrap();
+    let keep = bytes.clone();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&layer, &bytes).unwrap();
+    assert_error(dir.path(), &oci, "layer 1");
+    // Truncated: a corrupt gzip stream.
+    std::fs::write(&layer, &keep[..keep.len() / 2]).unwrap();
+    assert_error(dir.path(), &oci, "layer 1");
+    // No image for the platform asked for.
+    std::fs::write(&layer, &keep).unwrap();
+    let out = seaworthy(dir.path())
+        .args(["image", "--platform", "linux/arm64"])
+        .arg(&oci)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("no image for platform linux/arm64"),
+        "{stderr}"
+    );
+}
