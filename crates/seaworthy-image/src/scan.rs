@@ -25,6 +25,21 @@ pub trait Visitor {
     ) -> io::Result<()>;
 }
 
+/// Adds the bytes read through it to a shared counter.
+struct Counted {
+    inner: Box<dyn Read + Send>,
+    count: Arc<AtomicU64>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// A visitor that wants nothing.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoVisitor;
@@ -49,6 +64,9 @@ pub struct ScanOptions {
     pub max_entries_per_layer: u64,
     /// Fail on `..`-escaping or absolute names instead of normalising and reporting them.
     pub reject_unsafe_paths: bool,
+    /// Counts the stored (compressed) bytes read so far over all layers, for a progress bar:
+    /// the total to expect is the sum of the layers' `size`.
+    pub progress: Option<Arc<AtomicU64>>,
 }
 
 impl Default for ScanOptions {
@@ -58,6 +76,7 @@ impl Default for ScanOptions {
             max_image_bytes: 128 << 30,
             max_entries_per_layer: 5_000_000,
             reject_unsafe_paths: false,
+            progress: None,
         }
     }
 }
@@ -92,7 +111,13 @@ impl Image {
             ImageError::Unsupported(format!("no layer {i}: the image has {}", self.layers.len()))
         })?;
         let what = self.what(i);
-        let blob = self.store.blob(&layer.location, &what)?;
+        let mut blob = self.store.blob(&layer.location, &what)?;
+        if let Some(progress) = &opts.progress {
+            blob.reader = Box::new(Counted {
+                inner: blob.reader,
+                count: progress.clone(),
+            });
+        }
         if layer.size_declared && blob.len != layer.size {
             return Err(ImageError::SizeMismatch {
                 what,

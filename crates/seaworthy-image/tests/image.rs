@@ -485,3 +485,27 @@ fn docker_media_types_in_an_oci_layout() {
     let err = Image::open(dir.path(), Some(&arm)).unwrap_err();
     assert!(err.to_string().contains("available: linux/amd64"), "{err}");
 }
+
+#[test]
+fn progress_counts_every_stored_byte_of_every_layer() {
+    for comp in [Comp::Gzip, Comp::None] {
+        let dir = tempfile::tempdir().unwrap();
+        oci_layout(&TestImage::new(sample_layers(comp))).write_dir(dir.path());
+        let image = Image::open(dir.path(), None).unwrap();
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let options = ScanOptions {
+            progress: Some(count.clone()),
+            ..opts()
+        };
+        image
+            .scan_parallel(&options, |_| NoVisitor)
+            .expect("the image scans");
+        let stored: u64 = image.layers.iter().map(|l| l.size).sum();
+        assert!(stored > 0);
+        assert_eq!(
+            count.load(std::sync::atomic::Ordering::Relaxed),
+            stored,
+            "{comp:?}"
+        );
+    }
+}

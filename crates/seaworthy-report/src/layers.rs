@@ -7,13 +7,14 @@
 
 use std::io::{self, Write};
 
+pub use seaworthy_rules::rules::image::human_bytes;
 use seaworthy_rules::Finding;
 use serde_json::json;
 
 /// One layer's figures.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LayerRow {
-    /// The history's `created_by` of the layer (empty when unknown).
+    /// The step that made the layer, as the history records it (empty when unknown).
     pub created_by: String,
     /// The layer's digest as stored (`sha256:…`), or its place in the archive.
     pub digest: String,
@@ -21,8 +22,8 @@ pub struct LayerRow {
     pub bytes: u64,
     /// Of those, bytes that later layers overwrite or delete.
     pub wasted: u64,
-    /// Tar entries in the layer.
-    pub entries: u64,
+    /// Files, directories and links the layer adds (whiteouts not counted).
+    pub files: u64,
     /// Stored (compressed) size.
     pub stored: u64,
 }
@@ -56,85 +57,62 @@ impl LayerBreakdown {
     }
 }
 
-/// `12.3 MiB`, `512 B`: binary units, one decimal.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut value = n as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
-/// Shortens `created_by` to one line of at most `width` characters: Docker's
-/// `/bin/sh -c #(nop) ` prefix goes, and `|N` build-argument counts too.
-fn short_command(created_by: &str, width: usize) -> String {
-    let mut s = created_by.trim();
-    if let Some(rest) = s.strip_prefix("/bin/sh -c #(nop) ") {
-        s = rest.trim_start();
-    } else if let Some(rest) = s.strip_prefix("/bin/sh -c ") {
-        s = rest.trim_start();
-    }
-    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= width {
-        one_line
+/// `text` on one line (runs of whitespace as one space) of at most `width` characters.
+fn one_line(text: &str, width: usize) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= width {
+        line
     } else {
-        let mut cut: String = one_line.chars().take(width.saturating_sub(1)).collect();
+        let mut cut: String = line.chars().take(width.saturating_sub(1)).collect();
         cut.push('…');
         cut
     }
 }
 
-/// The breakdown as terminal lines: per layer its size, a bar (`█` kept, `░` wasted) scaled to
-/// the largest layer, its wasted bytes and command; then the totals and efficiency. Colour
-/// marks wasted bytes when `color` is set.
+/// The breakdown as terminal lines: a summary, then per layer its size, files, wasted bytes, a
+/// bar (`#` kept, `~` wasted, scaled to the largest layer) and the step that made it. With
+/// `color`, kept bytes are green and wasted ones red.
 pub fn layers_text(out: &mut dyn Write, b: &LayerBreakdown, color: bool) -> io::Result<()> {
-    const BAR: u64 = 30;
+    const BAR: usize = 30;
     let largest = b.layers.iter().map(|l| l.bytes).max().unwrap_or(0).max(1);
-    writeln!(out, "Layers of {}:", b.image)?;
+    let n = b.layers.len();
+    writeln!(
+        out,
+        "Layers of {}: {} in {n} layer{}, {} wasted, efficiency {:.1}%",
+        b.image,
+        human_bytes(b.total_bytes()),
+        if n == 1 { "" } else { "s" },
+        human_bytes(b.wasted_bytes()),
+        b.efficiency() * 100.0
+    )?;
+    writeln!(
+        out,
+        "  {:>3}  {:>10}  {:>7}  {:>10}  {:<BAR$}  step",
+        "#", "size", "files", "wasted", "bar"
+    )?;
+    let scale = |bytes: u64| ((bytes as f64 / largest as f64) * BAR as f64).round() as usize;
     for (i, l) in b.layers.iter().enumerate() {
-        let cells = if l.bytes == 0 {
-            0
+        // Any bytes at all get at least one cell, so that no layer looks empty when it is not.
+        let total = scale(l.bytes).max(usize::from(l.bytes > 0));
+        let wasted = scale(l.wasted).max(usize::from(l.wasted > 0)).min(total);
+        let kept = "#".repeat(total - wasted);
+        let waste = "~".repeat(wasted);
+        let pad = " ".repeat(BAR - total);
+        let bar = if color {
+            format!("\x1b[32m{kept}\x1b[31m{waste}\x1b[0m{pad}")
         } else {
-            (l.bytes * BAR).div_ceil(largest).max(1)
-        };
-        let wasted_cells = if l.wasted == 0 {
-            0
-        } else {
-            ((l.wasted * BAR).div_ceil(largest)).clamp(1, cells)
-        };
-        let kept = "█".repeat((cells - wasted_cells) as usize);
-        let wasted = "░".repeat(wasted_cells as usize);
-        let pad = " ".repeat((BAR - cells) as usize);
-        let wasted_bar = if color && !wasted.is_empty() {
-            format!("\x1b[33m{wasted}\x1b[0m")
-        } else {
-            wasted
-        };
-        let waste_note = if l.wasted > 0 {
-            format!("  {} wasted", human_bytes(l.wasted))
-        } else {
-            String::new()
+            format!("{kept}{waste}{pad}")
         };
         writeln!(
             out,
-            "  {i:>3} {:>10} {kept}{wasted_bar}{pad} {}{waste_note}",
+            "  {i:>3}  {:>10}  {:>7}  {:>10}  {bar}  {}",
             human_bytes(l.bytes),
-            short_command(&l.created_by, 60)
+            l.files,
+            human_bytes(l.wasted),
+            one_line(&l.created_by, 100)
         )?;
     }
-    writeln!(
-        out,
-        "  total {}, wasted {} (kept █, wasted ░), efficiency {:.1}%",
-        human_bytes(b.total_bytes()),
-        human_bytes(b.wasted_bytes()),
-        b.efficiency() * 100.0
-    )
+    Ok(())
 }
 
 /// A self-contained HTML page (no external resource): a stacked bar chart of each layer's kept
@@ -152,11 +130,11 @@ pub fn layers_html(
         "wasted": b.wasted_bytes(),
         "efficiency": b.efficiency(),
         "layers": b.layers.iter().map(|l| json!({
-            "command": short_command(&l.created_by, 200),
+            "command": one_line(&l.created_by, 200),
             "digest": l.digest,
             "bytes": l.bytes,
             "wasted": l.wasted,
-            "entries": l.entries,
+            "files": l.files,
             "stored": l.stored,
         })).collect::<Vec<_>>(),
         "findings": findings.iter().map(|f| json!({
@@ -218,7 +196,7 @@ code { font-size: 12px; word-break: break-all; }
 <h1>Layers of <span id="image"></span></h1>
 <p class="summary"><span id="total"></span><span id="wasted"></span><span id="efficiency"></span></p>
 <div id="chart"></div>
-<table id="layers"><thead><tr><th>#</th><th>size</th><th>wasted</th><th>entries</th><th>stored</th><th>created by</th></tr></thead><tbody></tbody></table>
+<table id="layers"><thead><tr><th>#</th><th>size</th><th>wasted</th><th>files</th><th>stored</th><th>created by</th></tr></thead><tbody></tbody></table>
 <h2>Findings</h2>
 <table id="findings"><thead><tr><th>rule</th><th>severity</th><th>where</th><th>message</th></tr></thead><tbody></tbody></table>
 <script type="application/json" id="data">{{DATA}}</script>
@@ -275,7 +253,7 @@ code { font-size: 12px; word-break: break-all; }
   data.layers.forEach(function (l, i) {
     var row = layers.insertRow();
     cell(row, String(i)); cell(row, bytes(l.bytes), "num"); cell(row, bytes(l.wasted), "num");
-    cell(row, String(l.entries), "num"); cell(row, bytes(l.stored), "num");
+    cell(row, String(l.files), "num"); cell(row, bytes(l.stored), "num");
     var code = document.createElement("code"); text(code, l.command);
     row.insertCell().appendChild(code);
   });
@@ -320,14 +298,6 @@ mod tests {
     }
 
     #[test]
-    fn human_bytes_use_binary_units() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1023), "1023 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(5 << 30), "5.0 GiB");
-    }
-
-    #[test]
     fn efficiency_is_the_share_of_bytes_still_visible() {
         let b = sample();
         assert_eq!(b.total_bytes(), 6 << 20);
@@ -342,30 +312,38 @@ mod tests {
         layers_text(&mut out, &sample(), false).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "Layers of app:1:");
-        // The largest layer fills the bar: 30 cells, a quarter of them wasted.
-        assert!(lines[1].contains(&format!("{}{}", "█".repeat(22), "░".repeat(8))));
-        assert!(
-            lines[1].contains("ADD file:abc in /  1.0 MiB wasted"),
-            "{}",
-            lines[1]
+        assert_eq!(
+            lines[0],
+            "Layers of app:1: 6.0 MiB in 3 layers, 1.0 MiB wasted, efficiency 83.3%"
         );
+        // The largest layer fills the bar: 30 cells, a quarter of them wasted.
         assert!(
-            lines[2].contains(&format!("{} ", "█".repeat(15))),
+            lines[2].contains(&format!("{}{}  ", "#".repeat(22), "~".repeat(8))),
             "{}",
             lines[2]
         );
-        assert!(lines[2].contains("RUN apt-get update && apt-get install -y curl"));
         assert!(
-            !lines[3].contains('█'),
-            "an empty layer has no bar: {}",
+            lines[2].contains("/bin/sh -c #(nop) ADD file:abc in /"),
+            "{}",
+            lines[2]
+        );
+        assert!(
+            lines[3].contains(&format!("{}{}  ", "#".repeat(15), " ".repeat(15))),
+            "{}",
             lines[3]
         );
-        assert!(lines[4].contains("efficiency 83.3%"), "{}", lines[4]);
+        assert!(lines[3].contains("RUN apt-get update && apt-get install -y curl"));
+        assert!(
+            !lines[4].contains('#'),
+            "an empty layer has no bar: {}",
+            lines[4]
+        );
         assert!(!text.contains('\x1b'));
         let mut colored = Vec::new();
         layers_text(&mut colored, &sample(), true).unwrap();
-        assert!(String::from_utf8(colored).unwrap().contains("\x1b[33m░"));
+        assert!(String::from_utf8(colored)
+            .unwrap()
+            .contains("\x1b[31m~~~~~~~~\x1b[0m"));
     }
 
     #[test]

@@ -60,7 +60,7 @@ fn chromium_draws_a_bar_per_layer_and_a_wasted_bar_where_bytes_are_wasted() {
                 digest: "sha256:aaaa".into(),
                 bytes: 80 << 20,
                 wasted: 20 << 20,
-                entries: 4000,
+                files: 4000,
                 stored: 30 << 20,
             },
             LayerRow {
@@ -68,7 +68,7 @@ fn chromium_draws_a_bar_per_layer_and_a_wasted_bar_where_bytes_are_wasted() {
                 digest: "sha256:bbbb".into(),
                 bytes: 10 << 20,
                 wasted: 0,
-                entries: 12,
+                files: 12,
                 stored: 4 << 20,
             },
             LayerRow {
@@ -76,7 +76,7 @@ fn chromium_draws_a_bar_per_layer_and_a_wasted_bar_where_bytes_are_wasted() {
                 digest: "sha256:cccc".into(),
                 bytes: 0,
                 wasted: 0,
-                entries: 3,
+                files: 3,
                 stored: 200,
             },
         ],

@@ -5,17 +5,20 @@
 //! `/etc/shadow`). `--layers` adds a per-layer size and waste breakdown.
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use clap::Args as ClapArgs;
-use seaworthy_image::{FsIndex, Image, ImageError, Platform, ScanOptions};
-use seaworthy_report::{FileReport, OutputFormat};
+use seaworthy_image::{FsIndex, Image, ImageError, Platform, RegistryOptions, ScanOptions};
+use seaworthy_report::{FileReport, LayerBreakdown, LayerRow, OutputFormat};
 use seaworthy_rules::rules::image::{
-    check_image, human_bytes, step_text, FactsVisitor, ImageContext, ImageFacts, ImageOptions,
+    check_image, step_text, FactsVisitor, ImageContext, ImageFacts, ImageOptions,
 };
+use seaworthy_rules::Finding;
 
-use crate::output::{plural, OutputArgs, Setup};
+use crate::output::{plural, write_atomically, OutputArgs, Setup};
 
 #[derive(ClapArgs)]
 pub struct ImageArgs {
@@ -33,6 +36,16 @@ pub struct ImageArgs {
     /// filesystem is below this ratio (dive's lowestEfficiency).
     #[arg(long, value_name = "RATIO", default_value_t = 0.9, value_parser = parse_ratio)]
     pub lowest_efficiency: f64,
+    /// Also write the per-layer breakdown and the findings as an HTML page with a chart.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Talk plain HTTP to the registry (Docker's "insecure registry"); TLS errors are never
+    /// ignored.
+    #[arg(long)]
+    pub insecure: bool,
+    /// A PEM file of CA certificates to trust for the registry, besides the system's.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -54,15 +67,22 @@ pub fn run(args: ImageArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(&args.image, &e),
     };
-    if !Path::new(&args.image).exists() {
+    let options = RegistryOptions {
+        platform: Some(platform),
+        insecure: args.insecure,
+        ca_file: args.ca_file.clone(),
+        ..Default::default()
+    };
+    let spec = args.image.as_str();
+    let looks_like_path = spec.starts_with(['/', '.', '~']) || spec.ends_with(".tar");
+    if looks_like_path && !Path::new(spec).exists() {
         eprintln!(
-            "{}: error: no such file or directory (a `docker save` archive or an OCI layout; \
-             registry references are not supported yet)",
-            args.image
+            "{spec}: error: no such file or directory (give a `docker save` archive, an OCI \
+             layout, or a registry reference such as registry.example/app:1.2)"
         );
         return ExitCode::from(2);
     }
-    let image = match Image::open(&args.image, Some(&platform)) {
+    let image = match Image::open_any(&args.image, &options) {
         Ok(i) => i,
         Err(e) => return fail(&args.image, &e),
     };
@@ -80,34 +100,149 @@ fn fail(name: &str, e: &ImageError) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Audits an opened image (from any source) known to the user as `name`: scans its layers
-/// once, runs the image rules, writes the report and returns the exit code.
-pub fn audit(args: &ImageArgs, setup: &Setup, image: &Image, name: &str) -> ExitCode {
-    let (index, visitors) =
-        match image.scan_parallel(&ScanOptions::default(), |_| FactsVisitor::default()) {
-            Ok(r) => r,
-            Err(e) => return fail(name, &e),
-        };
+/// Streams every layer of `image` once (with a progress bar on a terminal when `progress` is
+/// set), runs the image rules and returns the index and the findings, filtered by the
+/// configuration for `name`.
+pub fn scan_and_check(
+    image: &Image,
+    name: &str,
+    setup: &Setup,
+    options: &ImageOptions,
+    progress: bool,
+) -> Result<(FsIndex, Vec<Finding>), ImageError> {
+    let bar = progress.then(|| Progress::start(image, name)).flatten();
+    let scan_options = ScanOptions {
+        progress: bar.as_ref().map(|b| b.count.clone()),
+        ..ScanOptions::default()
+    };
+    let scanned = image.scan_parallel(&scan_options, |_| FactsVisitor::default());
+    drop(bar);
+    let (index, visitors) = scanned?;
     let facts = ImageFacts::from_visitors(visitors);
+    let cx = ImageContext::new(image, &index, &facts, &setup.config.settings, options);
+    let mut findings = check_image(&cx);
+    setup.config.filter(Path::new(name), &mut findings);
+    Ok((index, findings))
+}
+
+/// The rules' options for an audit now.
+pub fn options_now(lowest_efficiency: f64) -> ImageOptions {
     let days = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 86_400);
-    let options = ImageOptions {
-        lowest_efficiency: args.lowest_efficiency,
+    ImageOptions {
+        lowest_efficiency,
         ..ImageOptions::at_unix_day(days as i64)
+    }
+}
+
+/// Audits an opened image (from any source) known to the user as `name`: scans its layers
+/// once, runs the image rules, writes the report and returns the exit code.
+pub fn audit(args: &ImageArgs, setup: &Setup, image: &Image, name: &str) -> ExitCode {
+    let options = options_now(args.lowest_efficiency);
+    let (index, findings) = match scan_and_check(image, name, setup, &options, !args.out.quiet) {
+        Ok(r) => r,
+        Err(e) => return fail(name, &e),
     };
-    let cx = ImageContext::new(image, &index, &facts, &setup.config.settings, &options);
-    let mut findings = check_image(&cx);
-    setup.config.filter(Path::new(name), &mut findings);
+    let breakdown = breakdown(image, &index, name);
+    if let Some(path) = &args.html {
+        let mut page = Vec::new();
+        let written = seaworthy_report::layers_html(&mut page, &breakdown, &findings)
+            .and_then(|()| write_atomically(path, &page));
+        if let Err(e) = written {
+            eprintln!("{}: error: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     let reports = [FileReport::logical("image", name, &findings)];
     let code = args.out.finish(setup, &reports, 0, |n| {
         format!("1 image, {}", plural(n, "finding"))
     });
     if args.layers {
-        let table = layer_table(image, &index, name, colored(&args.out));
-        args.out.diagnostics(&table);
+        let mut table = b"\n".to_vec();
+        let _ = seaworthy_report::layers_text(&mut table, &breakdown, colored(&args.out));
+        args.out.diagnostics(&String::from_utf8_lossy(&table));
     }
     code
+}
+
+/// The per-layer figures of the scanned image, for the text and HTML breakdowns.
+pub fn breakdown(image: &Image, index: &FsIndex, name: &str) -> LayerBreakdown {
+    LayerBreakdown {
+        image: name.to_owned(),
+        layers: index
+            .layers()
+            .iter()
+            .map(|l| {
+                let layer = image.layers.get(l.index);
+                LayerRow {
+                    created_by: layer
+                        .and_then(|layer| layer.created_by.as_deref())
+                        .map(step_text)
+                        .unwrap_or_default(),
+                    digest: layer
+                        .and_then(|layer| layer.digest.clone())
+                        .unwrap_or_default(),
+                    bytes: l.file_bytes,
+                    wasted: l.wasted_bytes,
+                    files: l.entries - l.whiteouts,
+                    stored: l.blob_bytes,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// A progress bar of the stored bytes read, on standard error when it is a terminal, drawn by
+/// a thread that polls the scan's counter; gone when dropped.
+struct Progress {
+    count: Arc<AtomicU64>,
+    done: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    fn start(image: &Image, name: &str) -> Option<Progress> {
+        if !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let total: u64 = image.layers.iter().map(|l| l.size).sum();
+        let count = Arc::new(AtomicU64::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_message(format!("scanning {name}"));
+        let thread = {
+            let (count, done) = (count.clone(), done.clone());
+            std::thread::spawn(move || {
+                while !done.load(Ordering::Relaxed) {
+                    bar.set_position(count.load(Ordering::Relaxed));
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                bar.finish_and_clear();
+            })
+        };
+        Some(Progress {
+            count,
+            done,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// Whether the report is coloured (the rule of `OutputArgs::finish`).
@@ -120,53 +255,4 @@ fn colored(out: &OutputArgs) -> bool {
             "never" => false,
             _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         }
-}
-
-const BAR: usize = 30;
-
-/// The per-layer breakdown: size, files, wasted bytes, a bar (`#` kept, `~` wasted, scaled to
-/// the largest layer) and the step that made the layer.
-pub fn layer_table(image: &Image, index: &FsIndex, name: &str, color: bool) -> String {
-    let stats = index.layers();
-    let largest = stats.iter().map(|l| l.file_bytes).max().unwrap_or(0).max(1);
-    let mut out = format!(
-        "\nLayers of {name}: {} in {}, {} wasted, efficiency {:.1}%\n",
-        human_bytes(index.total_file_bytes()),
-        plural(stats.len(), "layer"),
-        human_bytes(index.wasted_bytes()),
-        index.efficiency() * 100.0
-    );
-    out.push_str(&format!(
-        "  {:>3}  {:>10}  {:>7}  {:>10}  {:<BAR$}  step\n",
-        "#", "size", "files", "wasted", "bar"
-    ));
-    for l in stats {
-        let scale = |b: u64| ((b as f64 / largest as f64) * BAR as f64).round() as usize;
-        let total = scale(l.file_bytes).max(usize::from(l.file_bytes > 0));
-        let wasted = scale(l.wasted_bytes)
-            .max(usize::from(l.wasted_bytes > 0))
-            .min(total);
-        let kept = "#".repeat(total - wasted);
-        let waste = "~".repeat(wasted);
-        let pad = " ".repeat(BAR - total);
-        let bar = if color {
-            format!("\x1b[32m{kept}\x1b[31m{waste}\x1b[0m{pad}")
-        } else {
-            format!("{kept}{waste}{pad}")
-        };
-        let step = image
-            .layers
-            .get(l.index)
-            .and_then(|layer| layer.created_by.as_deref())
-            .map(step_text)
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "  {:>3}  {:>10}  {:>7}  {:>10}  {bar}  {step}\n",
-            l.index,
-            human_bytes(l.file_bytes),
-            l.entries - l.whiteouts,
-            human_bytes(l.wasted_bytes),
-        ));
-    }
-    out
 }

@@ -5,6 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
+// The image crate's real-registry fixture: docker-registry on loopback, skopeo to push.
+#[path = "../../seaworthy-image/tests/support/registry.rs"]
+mod registry;
+
 use assert_cmd::Command;
 use seaworthy_image::write::{ImageWriter, LayerBuilder};
 
@@ -460,4 +464,91 @@ fn broken_images_are_one_clear_error() {
         stderr.contains("no image for platform linux/arm64"),
         "{stderr}"
     );
+}
+
+/// `seaworthy image` by reference against a real registry on loopback: the hardened image
+/// pushed there gets no finding, anonymously over plain HTTP (`--insecure`) and with basic auth
+/// over TLS (credentials from the Docker config, the test CA from `--ca-file`); a missing image
+/// and wrong credentials are one clear error line, exit 2, without the password.
+#[test]
+fn images_by_reference_from_a_real_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    hardened().oci_layout(&layout).unwrap();
+
+    let plain = registry::Registry::start(registry::Auth::None);
+    plain.push(&layout, "app:1", &[]);
+    let reference = plain.reference("app:1");
+    let out = seaworthy(dir.path())
+        .args(["image", "--insecure", "--fail-on", "style"])
+        .arg(&reference)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("1 image, 0 findings"), "{stderr}");
+    // Without --insecure, HTTPS to a plain-HTTP registry fails clearly.
+    let out = seaworthy(dir.path())
+        .arg("image")
+        .arg(&reference)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&reference), "{stderr}");
+    // A tag that is not there.
+    let missing = plain.reference("app:2");
+    let out = seaworthy(dir.path())
+        .args(["image", "--insecure"])
+        .arg(&missing)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&missing), "{stderr}");
+    // The HTML report of the same audit.
+    let page = dir.path().join("layers.html");
+    seaworthy(dir.path())
+        .args(["image", "--insecure", "--html"])
+        .arg(&page)
+        .arg(&reference)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains(&format!("layers of {reference}")), "{html}");
+
+    let tls = registry::Registry::start(registry::Auth::BasicTls);
+    tls.push(&layout, "private/app:1", &[]);
+    let reference = tls.reference("private/app:1");
+    let ca = tls.ca.clone().unwrap();
+    let good = tls.docker_config(registry::USER, registry::PASSWORD);
+    let out = seaworthy(dir.path())
+        .env("DOCKER_CONFIG", good.path())
+        .args(["image", "--fail-on", "style", "--ca-file"])
+        .arg(&ca)
+        .arg(&reference)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("1 image, 0 findings"), "{stderr}");
+    let bad = tls.docker_config(registry::USER, "not-the-password");
+    let out = seaworthy(dir.path())
+        .env("DOCKER_CONFIG", bad.path())
+        .args(["image", "--ca-file"])
+        .arg(&ca)
+        .arg(&reference)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&reference), "{stderr}");
+    assert!(!stderr.contains("not-the-password"), "{stderr}");
+    // No credentials at all.
+    let empty = tempfile::tempdir().unwrap();
+    seaworthy(dir.path())
+        .env("DOCKER_CONFIG", empty.path())
+        .args(["image", "--ca-file"])
+        .arg(&ca)
+        .arg(&reference)
+        .assert()
+        .code(2);
 }
