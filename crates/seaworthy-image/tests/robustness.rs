@@ -178,6 +178,22 @@ fn digest_mismatches_are_caught() {
         matches!(&err, ImageError::DigestMismatch { what, .. } if what.contains("diff_id")),
         "{err}"
     );
+    // The same for an uncompressed layer, whose one hash is both its digest and its diff_id.
+    let mut img = simple(Comp::None);
+    img.diff_ids = Some(vec![sha256(&img.layers[0].tar), sha256(b"something else")]);
+    let err = scan_dir(&oci_layout(&img), &ScanOptions::default()).unwrap_err();
+    assert!(
+        matches!(&err, ImageError::DigestMismatch { what, .. } if what.contains("diff_id")),
+        "{err}"
+    );
+    let img = simple(Comp::None);
+    let mut files = oci_layout(&img);
+    let name = layer_blob_name(&img, 1);
+    let blob = files.get_mut(&name);
+    let pos = blob.len() - 1500;
+    blob[pos] ^= 1;
+    let err = scan_dir(&files, &ScanOptions::default()).unwrap_err();
+    assert!(matches!(&err, ImageError::DigestMismatch { .. }), "{err}");
     // Config blob tampered with.
     let img = simple(Comp::Gzip);
     let mut files = oci_layout(&img);

@@ -203,13 +203,19 @@ const TOKENS: &[Token] = &[
 const PEM: &[u8] = b"-----BEGIN ";
 
 /// First bytes of every pattern: positions starting with anything else are skipped at once.
-fn first_bytes() -> [bool; 256] {
-    let mut t = [false; 256];
-    for tok in TOKENS {
-        t[tok.prefix.as_bytes()[0] as usize] = true;
-    }
-    t[PEM[0] as usize] = true;
-    t
+/// Finds where a token prefix or a PEM header starts, all prefixes at once: most text holds
+/// none, and the checks of [`scan`] then run only where one does.
+fn prefixes() -> &'static aho_corasick::AhoCorasick {
+    static PREFIXES: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    PREFIXES.get_or_init(|| {
+        let patterns: Vec<&[u8]> = std::iter::once(PEM)
+            .chain(TOKENS.iter().map(|t| t.prefix.as_bytes()))
+            .collect();
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(patterns)
+            .expect("the prefixes are a small fixed set")
+    })
 }
 
 fn line_of(text: &[u8], offset: usize) -> usize {
@@ -218,13 +224,13 @@ fn line_of(text: &[u8], offset: usize) -> usize {
 
 /// Every token and private key in `text`.
 pub fn scan(text: &[u8]) -> Vec<Match> {
-    let first = first_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i < text.len() {
-        if !first[text[i] as usize] {
-            i += 1;
-            continue;
+        // The next place a prefix starts; nothing before it can match.
+        match prefixes().find(aho_corasick::Input::new(text).range(i..)) {
+            Some(m) => i = m.start(),
+            None => break,
         }
         if let Some((kind, label, end)) = private_key_at(text, i) {
             out.push(Match {
