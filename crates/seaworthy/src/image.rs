@@ -34,7 +34,7 @@ pub struct ImageArgs {
     pub layers: bool,
     /// Report wasted bytes when the share of shipped file bytes still visible in the final
     /// filesystem is below this ratio (dive's lowestEfficiency).
-    #[arg(long, value_name = "RATIO", default_value_t = 0.9, value_parser = parse_ratio)]
+    #[arg(long, value_name = "RATIO", default_value_t = DEFAULT_LOWEST_EFFICIENCY, value_parser = parse_ratio)]
     pub lowest_efficiency: f64,
     /// Also write the per-layer breakdown and the findings as an HTML page with a chart.
     #[arg(long, value_name = "FILE")]
@@ -50,6 +50,9 @@ pub struct ImageArgs {
     pub out: OutputArgs,
 }
 
+/// dive's default lowest efficiency: below it, wasted bytes are reported.
+pub const DEFAULT_LOWEST_EFFICIENCY: f64 = 0.9;
+
 fn parse_ratio(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
@@ -63,34 +66,46 @@ pub fn run(args: ImageArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let platform: Platform = match args.platform.parse() {
-        Ok(p) => p,
-        Err(e) => return fail(&args.image, &e),
-    };
-    let options = RegistryOptions {
-        platform: Some(platform),
+    let source = Source {
+        platform: args.platform.clone(),
         insecure: args.insecure,
         ca_file: args.ca_file.clone(),
+    };
+    match open(&args.image, &source) {
+        Ok(image) => audit(&args, &setup, &image, &args.image),
+        Err(code) => code,
+    }
+}
+
+/// Where and how to fetch an image: the flags `image` and `check --image` share.
+pub struct Source {
+    pub platform: String,
+    pub insecure: bool,
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Opens `spec` (a path or a registry reference); an error is printed as one line, exit 2.
+pub fn open(spec: &str, source: &Source) -> Result<Image, ExitCode> {
+    let platform: Platform = source.platform.parse().map_err(|e| fail(spec, &e))?;
+    let options = RegistryOptions {
+        platform: Some(platform),
+        insecure: source.insecure,
+        ca_file: source.ca_file.clone(),
         ..Default::default()
     };
-    let spec = args.image.as_str();
     let looks_like_path = spec.starts_with(['/', '.', '~']) || spec.ends_with(".tar");
     if looks_like_path && !Path::new(spec).exists() {
         eprintln!(
             "{spec}: error: no such file or directory (give a `docker save` archive, an OCI \
              layout, or a registry reference such as registry.example/app:1.2)"
         );
-        return ExitCode::from(2);
+        return Err(ExitCode::from(2));
     }
-    let image = match Image::open_any(&args.image, &options) {
-        Ok(i) => i,
-        Err(e) => return fail(&args.image, &e),
-    };
-    audit(&args, &setup, &image, &args.image)
+    Image::open_any(spec, &options).map_err(|e| fail(spec, &e))
 }
 
 /// One clear line for an error of the image source, exit 2.
-fn fail(name: &str, e: &ImageError) -> ExitCode {
+pub fn fail(name: &str, e: &ImageError) -> ExitCode {
     let msg = e.to_string();
     if msg.starts_with(name) {
         eprintln!("error: {msg}");
@@ -100,16 +115,23 @@ fn fail(name: &str, e: &ImageError) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// What one audit of an image found.
+pub struct Scanned {
+    pub index: FsIndex,
+    pub facts: ImageFacts,
+    pub findings: Vec<Finding>,
+}
+
 /// Streams every layer of `image` once (with a progress bar on a terminal when `progress` is
-/// set), runs the image rules and returns the index and the findings, filtered by the
-/// configuration for `name`.
+/// set), runs the image rules and returns the index, the facts and the findings, filtered by
+/// the configuration for `name`.
 pub fn scan_and_check(
     image: &Image,
     name: &str,
     setup: &Setup,
     options: &ImageOptions,
     progress: bool,
-) -> Result<(FsIndex, Vec<Finding>), ImageError> {
+) -> Result<Scanned, ImageError> {
     let bar = progress.then(|| Progress::start(image, name)).flatten();
     let scan_options = ScanOptions {
         progress: bar.as_ref().map(|b| b.count.clone()),
@@ -122,7 +144,11 @@ pub fn scan_and_check(
     let cx = ImageContext::new(image, &index, &facts, &setup.config.settings, options);
     let mut findings = check_image(&cx);
     setup.config.filter(Path::new(name), &mut findings);
-    Ok((index, findings))
+    Ok(Scanned {
+        index,
+        facts,
+        findings,
+    })
 }
 
 /// The rules' options for an audit now.
@@ -140,7 +166,9 @@ pub fn options_now(lowest_efficiency: f64) -> ImageOptions {
 /// once, runs the image rules, writes the report and returns the exit code.
 pub fn audit(args: &ImageArgs, setup: &Setup, image: &Image, name: &str) -> ExitCode {
     let options = options_now(args.lowest_efficiency);
-    let (index, findings) = match scan_and_check(image, name, setup, &options, !args.out.quiet) {
+    let Scanned {
+        index, findings, ..
+    } = match scan_and_check(image, name, setup, &options, !args.out.quiet) {
         Ok(r) => r,
         Err(e) => return fail(name, &e),
     };

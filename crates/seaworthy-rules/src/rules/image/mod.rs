@@ -257,6 +257,8 @@ pub trait ImageRule: Sync {
     fn check(&self, cx: &ImageContext<'_>, out: &mut Vec<Finding>);
 }
 
+pub mod differs_from_dockerfile;
+
 macro_rules! image_rules {
     ($($module:ident::$rule:ident),* $(,)?) => {
         $(mod $module;)*
@@ -299,7 +301,11 @@ image_rules! {
 
 /// Every image rule's metadata.
 pub fn metas() -> Vec<&'static RuleMeta> {
-    all().iter().map(|r| r.meta()).collect()
+    all()
+        .iter()
+        .map(|r| r.meta())
+        .chain(std::iter::once(&differs_from_dockerfile::META))
+        .collect()
 }
 
 /// Runs every image rule; findings come back ordered by place, then rule.

@@ -72,6 +72,12 @@ impl ImageRule for VolumeNotWritable {
                     r.meta.uid, r.meta.gid, r.meta.mode
                 ),
             };
+            // A volume's place names it, so that `check --image` can find its VOLUME line.
+            let place = if is_volume {
+                format!("{place}[{dir}]")
+            } else {
+                place.to_owned()
+            };
             let mut f = Finding::at(
                 &META,
                 place,
@@ -101,7 +107,7 @@ mod tests {
             LayerBuilder::new().dir("/data", 0o755, 0, 0),
             "RUN mkdir /data",
         );
-        let found = assert_fires(&VolumeNotWritable, &w, &["Config.Volumes"]);
+        let found = assert_fires(&VolumeNotWritable, &w, &["Config.Volumes[/data]"]);
         assert!(
             found[0].message.contains("owned by 0:0 with mode 755"),
             "{}",
@@ -109,7 +115,7 @@ mod tests {
         );
         let mut w = hardened();
         w.set("Volumes", Some(r#"{"/data": {}, "/cache": {}}"#));
-        let found = assert_fires(&VolumeNotWritable, &w, &["Config.Volumes"]);
+        let found = assert_fires(&VolumeNotWritable, &w, &["Config.Volumes[/cache]"]);
         assert!(found[0].message.contains("does not exist"));
         let w = with_layer(
             LayerBuilder::new().dir("/app", 0o755, 0, 0),
