@@ -132,7 +132,7 @@ pub fn scan_and_check(
     options: &ImageOptions,
     progress: bool,
 ) -> Result<Scanned, ImageError> {
-    let bar = progress.then(|| Progress::start(image, name)).flatten();
+    let bar = progress.then(|| Progress::start(image)).flatten();
     let scan_options = ScanOptions {
         progress: bar.as_ref().map(|b| b.count.clone()),
         ..ScanOptions::default()
@@ -230,7 +230,7 @@ struct Progress {
 }
 
 impl Progress {
-    fn start(image: &Image, name: &str) -> Option<Progress> {
+    fn start(image: &Image) -> Option<Progress> {
         if !std::io::stderr().is_terminal() {
             return None;
         }
@@ -240,12 +240,13 @@ impl Progress {
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                "scanning [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
             .progress_chars("=> "),
         );
-        bar.set_message(format!("scanning {name}"));
+        // Drawn at once, however short the scan turns out to be.
+        bar.tick();
         let thread = {
             let (count, done) = (count.clone(), done.clone());
             std::thread::spawn(move || {
