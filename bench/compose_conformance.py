@@ -21,7 +21,8 @@ Each file is resolved by both tools the same way: working directory = the file's
 environment = only PATH=/usr/local/bin:/usr/bin:/bin and HOME=/tmp/compose-home (Compose reads
 the process environment for interpolation, `environment: [VAR]` entries, COMPOSE_PROFILES and
 COMPOSE_PROJECT_NAME, so the caller's environment must not leak in), arguments
-`-f BASENAME config --format json` (oracle) and `debug compose -f BASENAME` (seaworthy). The
+`-f BASENAME config --format json` (oracle) and `debug compose -f BASENAME` (seaworthy), both
+with `--no-consistency` in that mode. The
 oracle's JSON or error text is cached under --oracle-cache (default /tmp/compose-oracle) in
 `default/` or, with --no-consistency (oracle run with `--no-consistency`, which accepts files
 whose services name undeclared volumes or lack an image, as coolify's templates do),
@@ -205,9 +206,12 @@ def seaworthy_has_debug_compose(binary):
     return p.returncode == 0
 
 
-def seaworthy_results(binary, corpus, files, jobs):
+def seaworthy_results(binary, corpus, files, jobs, mode):
+    extra = ["--no-consistency"] if mode == "no-consistency" else []
+
     def one(rel):
-        rc, so, se = run_in_dir([binary, "debug", "compose", "-f", rel.name], corpus / rel)
+        rc, so, se = run_in_dir([binary, "debug", "compose", "-f", rel.name, *extra],
+                                corpus / rel)
         if rc != 0:
             return rel, None, first_error_line(se or so)
         try:
@@ -529,7 +533,7 @@ def main():
               "The comparison runs once `seaworthy debug compose -f FILE` prints the resolved "
               "project as JSON.")
         return 2
-    sw = seaworthy_results(binary, corpus, files, args.jobs)
+    sw = seaworthy_results(binary, corpus, files, args.jobs, mode)
     sw_accepted = [f for f in files if sw[f][0] is not None]
     both = [f for f in accepted if sw[f][0] is not None]
     docker_only = [f for f in accepted if sw[f][0] is None]
@@ -557,6 +561,8 @@ def main():
     for f in docker_only:
         print(f"  {f}: {sw[f][1]}")
     print(f"seaworthy accepts, docker rejects: {len(sw_only)} (allowed)")
+    for f in sw_only[:args.examples]:
+        print(f"  {f}: {oracle[f][1]}")
     if mismatches:
         print("files disagreeing, per field:")
         for cls, c in mismatches.most_common():

@@ -9,6 +9,7 @@
 //! - [`load`]: a project resolved from its files, `.env`, profiles; [`model`] is the result;
 //!   [`json`] prints it as `docker compose config --format json` does.
 
+mod consistency;
 pub mod dotenv;
 pub mod gitfacts;
 pub mod interpolate;

@@ -13,7 +13,7 @@ use crate::validate::{self, Check};
 use crate::yaml::{self, LineIndex, Node, Position, Span, Value};
 
 /// What to load.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Compose files in order; empty: discover them in `working_dir`.
     pub files: Vec<PathBuf>,
@@ -24,6 +24,23 @@ pub struct Options {
     pub environment: HashMap<String, String>,
     /// Where relative `files` and discovery start (the current directory for the CLI).
     pub working_dir: PathBuf,
+    /// docker compose's consistency checks (its default; `--no-consistency` turns them off):
+    /// undeclared volumes, networks, secrets and configs, unknown dependencies, services with
+    /// neither image nor build ([`crate::consistency`]).
+    pub consistency: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            files: Vec::new(),
+            env_files: Vec::new(),
+            profiles: Vec::new(),
+            environment: HashMap::new(),
+            working_dir: PathBuf::new(),
+            consistency: true,
+        }
+    }
 }
 
 /// A loading error, at a position in a file when there is one.
@@ -934,6 +951,7 @@ impl Loader {
             }
         }
 
+        crate::consistency::decoded(&root).map_err(|p| self.error_at(p.origin, p.message))?;
         let mut services = BTreeMap::new();
         let mut disabled = Vec::new();
         let all_services: Vec<String> = root
@@ -962,32 +980,15 @@ impl Loader {
                 }
             }
         }
-        // A required dependency must be an active service; others are dropped.
-        for (sname, service) in &mut services {
-            let mut kept = Vec::new();
-            for dep in std::mem::take(&mut service.depends_on) {
-                let required = service
-                    .raw
-                    .get("depends_on")
-                    .and_then(|d| d.get(&dep.value))
-                    .and_then(|d| d.get("required"))
-                    .and_then(truthy)
-                    .unwrap_or(true);
-                if disabled.contains(&dep.value) || !all_services.contains(&dep.value) {
-                    if required {
-                        return Err(self.error_at(
-                            dep.origin,
-                            format!(
-                                "service {sname:?} depends on undefined service {:?}: invalid compose project",
-                                dep.value
-                            ),
-                        ));
-                    }
-                    continue;
-                }
-                kept.push(dep);
-            }
-            service.depends_on = kept;
+        if options.consistency {
+            crate::consistency::consistent(&root, &services, &all_services)
+                .map_err(|p| self.error_at(p.origin, p.message))?;
+        }
+        // Dependencies on services that are not active are dropped.
+        for service in services.values_mut() {
+            let mut deps = std::mem::take(&mut service.depends_on);
+            deps.retain(|d| !disabled.contains(&d.value) && all_services.contains(&d.value));
+            service.depends_on = deps;
         }
         let networks = self.resources(&root, "networks", &name);
         let volumes = self.resources(&root, "volumes", &name);
@@ -1391,7 +1392,41 @@ impl Loader {
             return Err(bad());
         }
         let host_ip = host_ip.filter(|s| !s.is_empty());
+        if let Some(ip) = &host_ip {
+            if ip.parse::<std::net::IpAddr>().is_err() {
+                return Err(self.error_at(
+                    p.origin,
+                    format!(
+                        "invalid port {spec:?}: {ip:?} is not an IP address; write \
+                         [IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]"
+                    ),
+                ));
+            }
+        }
+        if !matches!(
+            protocol.to_ascii_lowercase().as_str(),
+            "tcp" | "udp" | "sctp"
+        ) {
+            return Err(self.error_at(
+                p.origin,
+                format!("invalid port {spec:?}: the protocol must be tcp, udp or sctp"),
+            ));
+        }
         let pub_range = published.map(|p| range(p).ok_or_else(bad)).transpose()?;
+        if let Some((p0, p1)) = pub_range {
+            if p1 < p0 {
+                return Err(bad());
+            }
+            if t0 != t1 && p1 - p0 != t1 - t0 {
+                return Err(self.error_at(
+                    p.origin,
+                    format!(
+                        "invalid port {spec:?}: the host range and the container range have \
+                         different lengths"
+                    ),
+                ));
+            }
+        }
         let mut out = Vec::new();
         for (i, t) in (t0..=t1).enumerate() {
             let published = match (pub_range, published) {
@@ -1464,6 +1499,12 @@ impl Loader {
             .scalar_text()
             .ok_or_else(|| self.error_at(v.origin, "invalid volume".into()))?;
         let parts = split_volume(&spec);
+        if spec.len() > 2 && parts.iter().any(|p| p.is_empty()) {
+            return Err(self.error_at(
+                v.origin,
+                format!("invalid spec: {spec}: empty section between colons"),
+            ));
+        }
         let (source, target, modes) = match parts.as_slice() {
             [t] => (None, *t, None),
             [s, t] => (Some(*s), *t, None),

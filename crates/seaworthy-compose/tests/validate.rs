@@ -20,6 +20,7 @@ fn options(dir: &Path, files: &[&str], env: &[(&str, &str)]) -> Options {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect::<HashMap<_, _>>(),
         working_dir: dir.to_path_buf(),
+        consistency: true,
     }
 }
 

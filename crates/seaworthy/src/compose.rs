@@ -112,6 +112,7 @@ pub fn check_project(
         environment: load.environment.clone(),
         env_files: load.env_files.clone(),
         profiles: load.profiles.clone(),
+        consistency: true,
     };
     let loaded = match seaworthy_compose::load(&options) {
         Ok(p) => p,

@@ -121,7 +121,7 @@ mod tests {
             &crate::Settings::default(),
             &[(
                 "compose.yaml",
-                "services:\n  b:\n    image: y:1.0.0\n    mem_limit: 512m\n    deploy:\n      resources:\n        limits:\n          cpus: \"1\"\n",
+                "services:\n  b:\n    image: y:1.0.0\n    mem_limit: 512m\n    deploy:\n      resources:\n        limits:\n          cpus: \"1\"\n          memory: 512m\n",
             )],
         );
         assert_eq!(found.len(), 1);
