@@ -69,6 +69,21 @@ struct CheckArgs {
     /// A Compose profile to enable, as `docker compose --profile`; repeatable.
     #[arg(long = "profile", value_name = "PROFILE")]
     profiles: Vec<String>,
+    /// Cross-check the one Dockerfile checked with the image built from it (a `docker save`
+    /// archive, an OCI layout or a registry reference): the image is audited too, and what it
+    /// proves (its user, its healthcheck tool, its volumes' owners) lands on the Dockerfile's
+    /// lines; an image not built from the target stage is reported.
+    #[arg(long, value_name = "IMAGE")]
+    image: Option<String>,
+    /// With --image: the image of a multi-platform index, os/arch[/variant].
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", default_value = "linux/amd64")]
+    platform: String,
+    /// With --image: plain HTTP to the registry.
+    #[arg(long)]
+    insecure: bool,
+    /// With --image: a PEM file of CA certificates to trust for the registry.
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
     /// Do not run ShellCheck on RUN scripts.
     #[arg(long)]
     no_shellcheck: bool,
@@ -121,6 +136,10 @@ enum DebugCommand {
         /// A profile to enable; repeatable.
         #[arg(long = "profile")]
         profiles: Vec<String>,
+        /// Skip the consistency checks (undeclared volumes, networks, secrets, unknown
+        /// dependencies, services without image), as `docker compose config --no-consistency`.
+        #[arg(long)]
+        no_consistency: bool,
     },
 }
 
@@ -183,7 +202,8 @@ fn debug(cmd: DebugCommand) -> ExitCode {
             files,
             env_files,
             profiles,
-        } => debug_compose(files, env_files, profiles),
+            no_consistency,
+        } => debug_compose(files, env_files, profiles, !no_consistency),
         DebugCommand::Dump { file } => with_parsed(&file, |df| dump::dump(df).into_bytes()),
         DebugCommand::Reprint { file } => with_parsed(&file, Dockerfile::reprint),
         DebugCommand::Model {
@@ -235,13 +255,19 @@ fn debug(cmd: DebugCommand) -> ExitCode {
     }
 }
 
-fn debug_compose(files: Vec<PathBuf>, env_files: Vec<PathBuf>, profiles: Vec<String>) -> ExitCode {
+fn debug_compose(
+    files: Vec<PathBuf>,
+    env_files: Vec<PathBuf>,
+    profiles: Vec<String>,
+    consistency: bool,
+) -> ExitCode {
     let options = seaworthy_compose::Options {
         files,
         env_files,
         profiles,
         environment: std::env::vars().collect(),
         working_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        consistency,
     };
     match seaworthy_compose::load(&options) {
         Ok(project) => {
@@ -370,6 +396,15 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     }
 
+    // `--image`: the built image, audited and held against the Dockerfile.
+    let mut images: Vec<(String, Vec<Finding>)> = Vec::new();
+    if let Some(spec) = &args.image {
+        match cross_check_image(spec, &args, &setup, &options, &mut results) {
+            Ok(findings) => images.push((spec.clone(), findings)),
+            Err(code) => return code,
+        }
+    }
+
     let mut errors = 0;
     // Diagnostics of Dockerfiles and Compose projects, ordered by path.
     let mut diagnostics: Vec<(&Path, &[String], &[String])> = Vec::new();
@@ -415,19 +450,100 @@ fn check(args: CheckArgs) -> ExitCode {
         ));
     }
     checked.sort_by_key(|c| c.0);
-    let inputs: Vec<ReportInput<'_>> = checked
+    let mut inputs: Vec<ReportInput<'_>> = checked
         .iter()
         .map(|(_, path, file, findings)| ReportInput::file(path, *file, findings))
         .collect();
+    for (name, findings) in &images {
+        inputs.push(ReportInput::logical("image", name, findings));
+    }
     args.out.finish(&setup, &inputs, errors, |findings| {
         format!(
-            "checked {} and {}, {} with errors, {}",
+            "checked {} and {}{}, {} with errors, {}",
             output::plural(results.len(), "Dockerfile"),
             output::plural(projects.len(), "Compose project"),
+            if images.is_empty() {
+                ""
+            } else {
+                " against 1 image"
+            },
             errors,
             output::plural(findings, "finding"),
         )
     })
+}
+
+/// `check --image`: audits the image and holds it against the one Dockerfile checked. The
+/// findings the image proves about a Dockerfile line join that file's findings; the image's
+/// other findings are returned.
+fn cross_check_image(
+    spec: &str,
+    args: &CheckArgs,
+    setup: &output::Setup,
+    options: &BuildOptions,
+    results: &mut [FileReport],
+) -> Result<Vec<Finding>, ExitCode> {
+    let checked: Vec<usize> = (0..results.len())
+        .filter(|&i| results[i].file.is_some() && results[i].errors.is_empty())
+        .collect();
+    let [one] = checked[..] else {
+        eprintln!(
+            "error: --image cross-checks one Dockerfile with its image, and {} were checked; \
+             name the Dockerfile",
+            checked.len()
+        );
+        return Err(ExitCode::from(2));
+    };
+    let source = image::Source {
+        platform: args.platform.clone(),
+        insecure: args.insecure,
+        ca_file: args.ca_file.clone(),
+    };
+    let built = image::open(spec, &source)?;
+    let scanned = image::scan_and_check(
+        &built,
+        spec,
+        setup,
+        &image::options_now(image::DEFAULT_LOWEST_EFFICIENCY),
+        !args.out.quiet,
+    )
+    .map_err(|e| image::fail(spec, &e))?;
+    let report = &mut results[one];
+    let Some(df) = report.file.as_ref() else {
+        return Ok(scanned.findings);
+    };
+    let model = Model::build(df, options);
+    let dockerfile = seaworthy_rules::DockerfileContext {
+        file: df,
+        model: &model,
+        settings: &setup.config.settings,
+        build_context: None,
+    };
+    let image_options = image::options_now(image::DEFAULT_LOWEST_EFFICIENCY);
+    let image_cx = seaworthy_rules::rules::image::ImageContext::new(
+        &built,
+        &scanned.index,
+        &scanned.facts,
+        &setup.config.settings,
+        &image_options,
+    );
+    let crossed = seaworthy_rules::rules::image::differs_from_dockerfile::cross_check(
+        &dockerfile,
+        &image_cx,
+        scanned.findings,
+        spec,
+    );
+    let mut on_file = crossed.dockerfile;
+    if let Some(s) = &report.suppressions {
+        s.apply(&mut on_file);
+    }
+    setup.config.filter(&report.path, &mut on_file);
+    drop(model);
+    report.findings.extend(on_file);
+    report.findings.sort_by(|a, b| {
+        (a.span.start, a.span.end, a.rule.id).cmp(&(b.span.start, b.span.end, b.rule.id))
+    });
+    Ok(crossed.image)
 }
 
 struct FileReport {

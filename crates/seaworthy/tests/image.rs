@@ -301,7 +301,7 @@ fn each_deviation_gets_its_finding() {
                 "RUN chown root /data",
             ),
             "SW3120",
-            "Config.Volumes",
+            "Config.Volumes[/data]",
         ),
         (
             "end-of-life OS",
@@ -551,4 +551,121 @@ fn images_by_reference_from_a_real_registry() {
         .arg(&reference)
         .assert()
         .code(2);
+}
+
+/// `check --image`: a Dockerfile and the image built from it. What the image proves lands on
+/// the Dockerfile's lines; an image not built from the target stage is reported there.
+#[test]
+fn check_cross_checks_a_dockerfile_with_its_image() {
+    const DOCKERFILE: &str = "FROM scratch\nCOPY rootfs /\nUSER 10001:10001\nWORKDIR /app\n\
+                              EXPOSE 8080\nVOLUME /data\n\
+                              HEALTHCHECK CMD [\"/app/server\", \"--health\"]\n\
+                              CMD [\"/app/server\"]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let run = |dockerfile: &str, image: &ImageWriter| -> (i32, Vec<serde_json::Value>, String) {
+        std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+        let archive = write_archive(dir.path(), image, "built.tar");
+        let out = seaworthy(dir.path())
+            .args(["check", "Dockerfile", "--no-shellcheck", "--format", "json"])
+            .args(["--select", "SW3001,SW3100,SW3101,SW3120,SW3900"])
+            .arg("--image")
+            .arg(&archive)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+        (
+            out.status.code().unwrap(),
+            json.as_array().unwrap().clone(),
+            stderr,
+        )
+    };
+    let on_dockerfile = |found: &[serde_json::Value]| -> Vec<(u64, String)> {
+        found
+            .iter()
+            .filter(|f| f["file"] == "Dockerfile")
+            .map(|f| {
+                (
+                    f["line"].as_u64().unwrap(),
+                    f["rule"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+
+    let (code, found, stderr) = run(DOCKERFILE, &hardened());
+    assert_eq!((code, found.len()), (0, 0), "{found:?} {stderr}");
+    assert!(stderr.contains("against 1 image"), "{stderr}");
+
+    // Built from another revision: USER differs.
+    let (code, found, _) = run(
+        &DOCKERFILE.replace("USER 10001:10001", "USER app"),
+        &hardened(),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(on_dockerfile(&found), vec![(3, "SW3900".to_owned())]);
+
+    // The image runs as root: its finding is on the USER line, not on the image.
+    let mut root = hardened();
+    root.set("User", Some("\"0\""));
+    let (_, found, _) = run(&DOCKERFILE.replace("USER 10001:10001", "USER 0"), &root);
+    assert_eq!(on_dockerfile(&found), vec![(3, "SW3001".to_owned())]);
+    assert!(found.iter().all(|f| f["kind"] != "image"), "{found:?}");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(message.contains("found in the image"), "{message}");
+
+    // No healthcheck in the image: a mismatch on the HEALTHCHECK line, and the image's own.
+    let mut no_health = hardened();
+    no_health.set("Healthcheck", None);
+    let (_, found, _) = run(DOCKERFILE, &no_health);
+    assert_eq!(on_dockerfile(&found), vec![(7, "SW3900".to_owned())]);
+    assert!(
+        found
+            .iter()
+            .any(|f| f["kind"] == "image" && f["rule"] == "SW3100"),
+        "{found:?}"
+    );
+
+    // Two Dockerfiles: which one the image belongs to is not guessed.
+    std::fs::write(dir.path().join("Dockerfile.dev"), DOCKERFILE).unwrap();
+    let out = seaworthy(dir.path())
+        .args(["check", ".", "--no-shellcheck", "--image", "built.tar"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("one Dockerfile"), "{stderr}");
+}
+
+/// A progress bar on a terminal (util-linux `script` gives the command one), nothing otherwise.
+#[test]
+fn a_progress_bar_only_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_archive(dir.path(), &hardened(), "app.tar");
+    let out = seaworthy(dir.path())
+        .args(["image", "--format", "json"])
+        .arg(&path)
+        .assert()
+        .success();
+    assert!(out.get_output().stderr.starts_with(b"1 image, 0 findings"));
+
+    let bin = assert_cmd::cargo::cargo_bin("seaworthy");
+    let log = dir.path().join("tty.log");
+    let command = format!(
+        "{} image --format json -o {} {}",
+        bin.display(),
+        dir.path().join("report.json").display(),
+        path.display()
+    );
+    let status = std::process::Command::new("script")
+        .args(["-qec", &command])
+        .arg(&log)
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("util-linux `script` runs");
+    assert!(status.success());
+    let tty = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+    assert!(tty.contains("scanning ["), "{tty}");
+    assert!(tty.contains("1 image, 0 findings"), "{tty}");
 }
