@@ -195,10 +195,7 @@ mod tests {
     type Crossed = (Vec<(usize, &'static str)>, Vec<(String, &'static str)>);
 
     /// The cross-check of `dockerfile` against the image `w` writes.
-    fn cross(
-        dockerfile: &str,
-        w: &seaworthy_image::write::ImageWriter,
-    ) -> Crossed {
+    fn cross(dockerfile: &str, w: &seaworthy_image::write::ImageWriter) -> Crossed {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("img.tar");
         w.docker_archive(&path, "app:1").unwrap();
