@@ -93,6 +93,8 @@ const PROXY: &str = "  proxy:
           cpus: \"0.5\"
           memory: 128M
           pids: 100
+        reservations:
+          memory: 64M
     networks:
       backend: {}
     depends_on: [api]
@@ -156,6 +158,7 @@ fn each_deviation_gets_its_finding() {
             "postgres:latest",
         ),
         ("          pids: 300\n", "", "SW2100", "  db:"),
+        ("        reservations:\n          memory: 512M\n", "", "SW2105", "  db:"),
         (API_USER, "    user: \"10001:10001\"\n    logging:\n      driver: json-file\n", "SW2101", "      driver: json-file"),
         (
             "    healthcheck:\n      test: [\"CMD-SHELL\", \"pg_isready -U shop\"]\n      interval: 10s\n      timeout: 3s\n      start_period: 30s\n      retries: 5\n",

@@ -62,6 +62,7 @@ compose_rules! {
     image_unpinned::ImageUnpinned,
     // runtime
     resource_limits_missing::ResourceLimitsMissing,
+    memory_reservation_missing::MemoryReservationMissing,
     log_rotation_missing::LogRotationMissing,
     restart_policy_missing::RestartPolicyMissing,
     healthcheck_missing::HealthcheckMissing,
