@@ -4,6 +4,10 @@
 //! without them the test fails and says so. Storage stays in a temporary directory (`--root`,
 //! `--runroot`, the vfs driver, chroot isolation): nothing is pulled and no daemon is used.
 
+// The image crate's real-registry fixture: docker-registry on loopback, skopeo to push.
+#[path = "../../seaworthy-image/tests/support/registry.rs"]
+mod registry;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -197,4 +201,71 @@ fn images_built_by_buildah_are_audited_end_to_end() {
         "{stdout}"
     );
     assert!(!stdout.contains("b3BlbnNz"), "{stdout}");
+
+    // The same images pushed to a real registry with skopeo and audited by reference.
+    let registry = registry::Registry::start(registry::Auth::None);
+    registry.push(&work.join("hardened-oci"), "shop/hardened:1", &[]);
+    registry.push(&work.join("risky-oci"), "shop/risky:1", &[]);
+    for (name, want) in [
+        ("shop/hardened:1", &[][..]),
+        ("shop/risky:1", &expected[..]),
+    ] {
+        let reference = registry.reference(name);
+        let out = assert_cmd::Command::cargo_bin("seaworthy")
+            .unwrap()
+            .current_dir(work)
+            .args([
+                "image",
+                "--insecure",
+                "--format",
+                "json",
+                "--fail-on",
+                "none",
+            ])
+            .arg(&reference)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{reference}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut found: Vec<(String, String)> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_owned(),
+                    f["location"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        found.sort();
+        assert_eq!(found, want, "{reference}");
+    }
+
+    // check --image: the Dockerfile and the image built from it agree; another image does not.
+    let cross = |image: &str| {
+        let out = assert_cmd::Command::cargo_bin("seaworthy")
+            .unwrap()
+            .current_dir(work)
+            .args(["check", "ctx/Dockerfile.hardened", "--no-shellcheck"])
+            .args(["--select", "SW3900", "--format", "json", "--image", image])
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["line"].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(cross("hardened.tar"), Vec::<u64>::new());
+    let lines = cross("risky.tar");
+    assert!(
+        !lines.is_empty(),
+        "the risky image is not the hardened Dockerfile's"
+    );
 }
