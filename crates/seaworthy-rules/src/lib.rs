@@ -6,6 +6,7 @@
 //! check and tests, so a newcomer finds everything about a rule in one place.
 
 mod finding;
+mod host;
 pub mod rules;
 mod secret_names;
 mod settings;

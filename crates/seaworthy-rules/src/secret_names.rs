@@ -61,6 +61,18 @@ const NOT_SECRET_WORDS: &[&str] = &[
     "cache",
 ];
 
+/// Whether the value of a secret-looking variable holds no credential: empty, a path (to a
+/// secret file, say), a boolean switch. Compose `environment:` and a container's Env agree.
+pub(crate) fn is_placeholder_value(value: &str) -> bool {
+    let v = value.trim();
+    v.is_empty()
+        || (v.starts_with('/') && !v.contains(char::is_whitespace))
+        || matches!(
+            v.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off"
+        )
+}
+
 /// Whether a variable name (an ARG, ENV or Compose `environment` key) looks like it holds a
 /// secret.
 pub(crate) fn looks_secret(name: &str) -> bool {

@@ -32,21 +32,6 @@ static META: RuleMeta = RuleMeta {
            - agent-data:/data\nvolumes:\n  agent-data: {}\n",
 };
 
-/// A host path as a list of its components: repeated and trailing slashes dropped, `.` and
-/// `..` resolved lexically (the model has already made it absolute).
-pub(super) fn host_components(path: &str) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                out.pop();
-            }
-            p => out.push(p),
-        }
-    }
-    out
-}
 
 /// Why this bind exposes the daemon, if it does.
 fn exposes_socket(kind: MountType, source: &str) -> Option<&'static str> {
@@ -60,7 +45,7 @@ fn exposes_socket(kind: MountType, source: &str) -> Option<&'static str> {
     if kind != MountType::Bind || !source.starts_with('/') {
         return None;
     }
-    let parts = host_components(source);
+    let parts = crate::host::host_components(source);
     match parts.as_slice() {
         [.., "docker.sock"] => Some("the Docker daemon socket"),
         ["run"] | ["var", "run"] => Some("the directory holding the Docker daemon socket"),

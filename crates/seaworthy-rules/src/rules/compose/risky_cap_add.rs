@@ -27,23 +27,6 @@ static META: RuleMeta = RuleMeta {
            cap_add: [NET_BIND_SERVICE]\n",
 };
 
-const RISKY: &[&str] = &[
-    "ALL",
-    "BPF",
-    "DAC_READ_SEARCH",
-    "LINUX_IMMUTABLE",
-    "MAC_ADMIN",
-    "MAC_OVERRIDE",
-    "NET_ADMIN",
-    "PERFMON",
-    "SYS_ADMIN",
-    "SYS_BOOT",
-    "SYS_MODULE",
-    "SYS_PTRACE",
-    "SYS_RAWIO",
-    "SYS_TIME",
-    "SYSLOG",
-];
 
 impl ComposeRule for RiskyCapAdd {
     fn meta(&self) -> &'static RuleMeta {
@@ -54,7 +37,7 @@ impl ComposeRule for RiskyCapAdd {
         for service in cx.services() {
             for cap in &service.cap_add {
                 let name = capability(&cap.value);
-                if RISKY.contains(&name.as_str()) {
+                if crate::host::RISKY_CAPABILITIES.contains(&name.as_str()) {
                     out.push(finding_at(
                         &META,
                         cap.origin,

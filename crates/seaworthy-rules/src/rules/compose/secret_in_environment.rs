@@ -37,16 +37,6 @@ static META: RuleMeta = RuleMeta {
     good: "services:\n  db:\n    image: postgres:16.4\n    environment:\n      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n    secrets:\n      - db_password\nsecrets:\n  db_password:\n    file: ./db_password.txt\n",
 };
 
-/// Values that are not a credential: empty, a path, a boolean switch.
-fn is_placeholder(value: &str) -> bool {
-    let v = value.trim();
-    v.is_empty()
-        || (v.starts_with('/') && !v.contains(char::is_whitespace))
-        || matches!(
-            v.to_ascii_lowercase().as_str(),
-            "true" | "false" | "yes" | "no" | "on" | "off"
-        )
-}
 
 impl ComposeRule for SecretInEnvironment {
     fn meta(&self) -> &'static RuleMeta {
@@ -68,7 +58,7 @@ impl ComposeRule for SecretInEnvironment {
                 if env_files.contains(&value.origin) || !looks_secret(name) {
                     continue;
                 }
-                if is_placeholder(&value.value) {
+                if crate::secret_names::is_placeholder_value(&value.value) {
                     continue;
                 }
                 let Some(file) = cx.project.files.get(value.origin.file) else {

@@ -1,6 +1,5 @@
 use seaworthy_compose::model::MountType;
 
-use super::docker_socket_mounted::host_components;
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
@@ -32,34 +31,8 @@ static META: RuleMeta = RuleMeta {
            - /etc/localtime:/etc/localtime:ro\n",
 };
 
-/// Reported when bound exactly.
-const SYSTEM_DIRS: &[&[&str]] = &[
-    &[],
-    &["bin"],
-    &["etc"],
-    &["home"],
-    &["lib"],
-    &["lib64"],
-    &["sbin"],
-    &["usr"],
-    &["var"],
-];
 
-/// Reported when bound or anything beneath them is.
-const SENSITIVE_TREES: &[&[&str]] = &[
-    &["boot"],
-    &["dev"],
-    &["proc"],
-    &["sys"],
-    &["root"],
-    &["var", "lib", "docker"],
-    &["var", "lib", "containerd"],
-];
 
-fn is_sensitive(source: &str) -> bool {
-    let parts = host_components(source);
-    SYSTEM_DIRS.contains(&parts.as_slice()) || SENSITIVE_TREES.iter().any(|d| parts.starts_with(d))
-}
 
 impl ComposeRule for SensitiveHostPath {
     fn meta(&self) -> &'static RuleMeta {
@@ -75,7 +48,7 @@ impl ComposeRule for SensitiveHostPath {
                 if mount.kind != MountType::Bind || !source.starts_with('/') {
                     continue;
                 }
-                if is_sensitive(source) {
+                if crate::host::is_sensitive_host_path(source) {
                     out.push(finding_at(
                         &META,
                         mount.origin,

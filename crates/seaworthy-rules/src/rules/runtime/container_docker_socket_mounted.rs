@@ -1,4 +1,4 @@
-use super::{at, components, ContainerContext, ContainerRule};
+use super::{at, ContainerContext, ContainerRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
 /// A bind mount of the container engine's API socket (Docker, podman, containerd, CRI-O), or of
@@ -50,9 +50,9 @@ const SOCKET_DIRS: &[&[&str]] = &[
 
 /// Whether binding host path `source` to `destination` hands over an engine socket.
 pub(crate) fn is_socket_mount(source: &str, destination: &str) -> bool {
-    let src = components(source);
+    let src = crate::host::host_components(source);
     let is_socket = |parts: &[&str]| parts.last().is_some_and(|n| SOCKETS.contains(n));
-    is_socket(&src) || is_socket(&components(destination)) || SOCKET_DIRS.contains(&src.as_slice())
+    is_socket(&src) || is_socket(&crate::host::host_components(destination)) || SOCKET_DIRS.contains(&src.as_slice())
 }
 
 impl ContainerRule for ContainerDockerSocketMounted {

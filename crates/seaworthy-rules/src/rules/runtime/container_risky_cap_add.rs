@@ -24,23 +24,6 @@ static META: RuleMeta = RuleMeta {
     good: "docker run -d --name agent --cap-drop ALL --cap-add NET_BIND_SERVICE \\\n  registry.example/ops/agent:3.0.1\n",
 };
 
-const RISKY: &[&str] = &[
-    "ALL",
-    "BPF",
-    "DAC_READ_SEARCH",
-    "LINUX_IMMUTABLE",
-    "MAC_ADMIN",
-    "MAC_OVERRIDE",
-    "NET_ADMIN",
-    "PERFMON",
-    "SYS_ADMIN",
-    "SYS_BOOT",
-    "SYS_MODULE",
-    "SYS_PTRACE",
-    "SYS_RAWIO",
-    "SYS_TIME",
-    "SYSLOG",
-];
 
 impl ContainerRule for ContainerRiskyCapAdd {
     fn meta(&self) -> &'static RuleMeta {
@@ -54,7 +37,7 @@ impl ContainerRule for ContainerRiskyCapAdd {
         }
         for cap in &host.cap_add {
             let name = capability(cap);
-            if RISKY.contains(&name.as_str()) {
+            if crate::host::RISKY_CAPABILITIES.contains(&name.as_str()) {
                 out.push(at(
                     &META,
                     format!("HostConfig.CapAdd[{name}]"),

@@ -27,15 +27,6 @@ static META: RuleMeta = RuleMeta {
     good: "docker run -d --name api -e DB_PASSWORD_FILE=/run/secrets/db_password \\\n  -v /srv/secrets/db_password:/run/secrets/db_password:ro registry.example/shop/api:1.4.2\n",
 };
 
-fn is_placeholder(value: &str) -> bool {
-    let v = value.trim();
-    v.is_empty()
-        || (v.starts_with('/') && !v.contains(char::is_whitespace))
-        || matches!(
-            v.to_ascii_lowercase().as_str(),
-            "true" | "false" | "yes" | "no" | "on" | "off"
-        )
-}
 
 impl ContainerRule for ContainerSecretInEnvironment {
     fn meta(&self) -> &'static RuleMeta {
@@ -47,7 +38,7 @@ impl ContainerRule for ContainerSecretInEnvironment {
             let Some((name, value)) = entry.split_once('=') else {
                 continue;
             };
-            if looks_secret(name) && !is_placeholder(value) {
+            if looks_secret(name) && !crate::secret_names::is_placeholder_value(value) {
                 out.push(at(
                     &META,
                     format!("Config.Env[{name}]"),

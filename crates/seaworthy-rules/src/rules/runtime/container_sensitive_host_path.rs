@@ -1,5 +1,5 @@
 use super::container_docker_socket_mounted::is_socket_mount;
-use super::{at, components, ContainerContext, ContainerRule};
+use super::{at, ContainerContext, ContainerRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
 /// A bind mount of a host system directory (`/`, `/etc`, `/proc`, …).
@@ -27,27 +27,7 @@ static META: RuleMeta = RuleMeta {
     good: "docker run -d --name api -v /etc/localtime:/etc/localtime:ro \\\n  registry.example/shop/api:1.4.2\n",
 };
 
-const SYSTEM_DIRS: &[&[&str]] = &[
-    &[],
-    &["bin"],
-    &["etc"],
-    &["home"],
-    &["lib"],
-    &["lib64"],
-    &["sbin"],
-    &["usr"],
-    &["var"],
-];
 
-const SENSITIVE_TREES: &[&[&str]] = &[
-    &["boot"],
-    &["dev"],
-    &["proc"],
-    &["sys"],
-    &["root"],
-    &["var", "lib", "docker"],
-    &["var", "lib", "containerd"],
-];
 
 impl ContainerRule for ContainerSensitiveHostPath {
     fn meta(&self) -> &'static RuleMeta {
@@ -59,10 +39,7 @@ impl ContainerRule for ContainerSensitiveHostPath {
             if m.kind != "bind" || is_socket_mount(&m.source, &m.destination) {
                 continue;
             }
-            let parts = components(&m.source);
-            if SYSTEM_DIRS.contains(&parts.as_slice())
-                || SENSITIVE_TREES.iter().any(|d| parts.starts_with(d))
-            {
+            if crate::host::is_sensitive_host_path(&m.source) {
                 out.push(at(
                     &META,
                     format!("Mounts[{}]", m.destination),
