@@ -142,6 +142,13 @@ fn each_deviation_gets_its_finding() {
             "docker.sock:",
         ),
         (API_USER, "    user: \"10001:10001\"\n    cap_drop: [NET_RAW]\n", "SW2303", "cap_drop: [NET_RAW]"),
+        (API_USER, "    user: \"10001:10001\"\n    cap_add: [SYS_ADMIN]\n", "SW2304", "SYS_ADMIN"),
+        (
+            "    tmpfs:\n      - /tmp\n    healthcheck:\n      test: [\"CMD\", \"python\"",
+            "    volumes:\n      - /etc:/host/etc:ro\n    tmpfs:\n      - /tmp\n    healthcheck:\n      test: [\"CMD\", \"python\"",
+            "SW2302",
+            "/etc:/host/etc:ro",
+        ),
         (API_USER, "    user: \"10001:10001\"\n    security_opt: []\n", "SW2305", "security_opt: []"),
         (API_USER, "    user: \"10001:10001\"\n    pid: host\n", "SW2306", "pid: host"),
         (
