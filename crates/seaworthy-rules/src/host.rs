@@ -49,6 +49,43 @@ pub(crate) fn is_sensitive_host_path(source: &str) -> bool {
     SYSTEM_DIRS.contains(&parts.as_slice()) || SENSITIVE_TREES.iter().any(|d| parts.starts_with(d))
 }
 
+/// Container engines' API sockets, by file name, and what each is.
+const ENGINE_SOCKETS: &[(&str, &str)] = &[
+    ("docker.sock", "the Docker daemon socket"),
+    ("podman.sock", "the podman API socket"),
+    ("containerd.sock", "the containerd socket"),
+    ("crio.sock", "the CRI-O socket"),
+    ("dockershim.sock", "the dockershim socket"),
+];
+
+/// Directories whose bind hands over an engine's socket.
+const ENGINE_SOCKET_DIRS: &[&[&str]] = &[
+    &["run"],
+    &["var", "run"],
+    &["run", "docker"],
+    &["var", "run", "docker"],
+    &["run", "podman"],
+    &["var", "run", "podman"],
+    &["run", "containerd"],
+    &["var", "run", "containerd"],
+    &["run", "crio"],
+    &["var", "run", "crio"],
+];
+
+/// What binding the host path `path` hands over, when it is a container engine's API socket
+/// (by file name, wherever it is) or a directory holding one: root on the host.
+pub(crate) fn engine_socket(path: &str) -> Option<&'static str> {
+    let parts = host_components(path);
+    if let Some(name) = parts.last() {
+        if let Some((_, what)) = ENGINE_SOCKETS.iter().find(|(file, _)| file == name) {
+            return Some(what);
+        }
+    }
+    ENGINE_SOCKET_DIRS
+        .contains(&parts.as_slice())
+        .then_some("the directory holding the container engine's socket")
+}
+
 /// Capabilities that break the container's isolation when added back (`ALL` among them).
 pub(crate) const RISKY_CAPABILITIES: &[&str] = &[
     "ALL",
@@ -92,6 +129,17 @@ mod tests {
             assert!(!is_sensitive_host_path(fine), "{fine}");
         }
         assert_eq!(host_components("/a/./b//../c/"), ["a", "c"]);
+        assert_eq!(
+            engine_socket("/run/user/1000/podman/podman.sock"),
+            Some("the podman API socket")
+        );
+        assert_eq!(
+            engine_socket("//var/run/../run/docker.sock/"),
+            Some("the Docker daemon socket")
+        );
+        assert!(engine_socket("/var/run/").is_some());
+        assert_eq!(engine_socket("/var/run/app"), None);
+        assert_eq!(engine_socket("/srv/docker.socket"), None);
         assert_eq!(
             host_components("/var/run/../run//docker.sock"),
             ["var", "run", "docker.sock"]

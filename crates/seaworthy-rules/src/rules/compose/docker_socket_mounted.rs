@@ -3,7 +3,7 @@ use seaworthy_compose::model::MountType;
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
 
-/// A bind mount gives the container the Docker daemon's socket (or a directory holding it):
+/// A bind mount gives the container a container engine's socket (or a directory holding it):
 /// whoever controls the container controls the daemon, and so the host.
 pub struct DockerSocketMounted;
 
@@ -19,8 +19,10 @@ static META: RuleMeta = RuleMeta {
           privileged container with `/` mounted and owns the machine. Mounting it read-only \
           does not help, since `:ro` only stops the socket file being replaced, not the API \
           calls made through it. Reported: a bind whose host path is a file named \
-          `docker.sock` anywhere (the rootless `/run/user/<uid>/docker.sock` too), the \
-          directories `/run` and `/var/run` that hold it, and the Windows pipe \
+          `docker.sock` anywhere (the rootless `/run/user/<uid>/docker.sock` too), or \
+          another engine's socket (`podman.sock`, `containerd.sock`, `crio.sock`), the \
+          directories that hold them (`/run`, `/var/run`, `/run/docker`, `/run/podman`, \
+          ...), and the Windows pipe \
           `\\\\.\\pipe\\docker_engine`. Host paths are compared after Compose's own \
           normalisation (`//var/run/docker.sock`, `./../../var/run/docker.sock`, a trailing \
           slash), in short and long syntax, after interpolation and merging of override \
@@ -45,12 +47,7 @@ fn exposes_socket(kind: MountType, source: &str) -> Option<&'static str> {
     if kind != MountType::Bind || !source.starts_with('/') {
         return None;
     }
-    let parts = crate::host::host_components(source);
-    match parts.as_slice() {
-        [.., "docker.sock"] => Some("the Docker daemon socket"),
-        ["run"] | ["var", "run"] => Some("the directory holding the Docker daemon socket"),
-        _ => None,
-    }
+    crate::host::engine_socket(source)
 }
 
 impl ComposeRule for DockerSocketMounted {
@@ -103,6 +100,9 @@ mod tests {
             "      - /run/user/1000/docker.sock:/var/run/docker.sock\n",
             "      - type: bind\n        source: /var/run/docker.sock\n        target: /s\n",
             "      - type: bind\n        source: //run/docker.sock/\n        target: /s\n        read_only: true\n",
+            "      - /run/podman/podman.sock:/var/run/docker.sock\n",
+            "      - /run/containerd/containerd.sock:/run/containerd/containerd.sock\n",
+            "      - /var/run/docker:/var/run/docker\n",
         ] {
             assert_fires(&DockerSocketMounted, &format!("{head}{v}"), &[5]);
         }

@@ -26,33 +26,11 @@ static META: RuleMeta = RuleMeta {
     good: "docker run -d --name ci -e DOCKER_HOST=tcp://socket-proxy:2375 \\\n  registry.example/ci/runner:16.4.0\n",
 };
 
-const SOCKETS: &[&str] = &[
-    "docker.sock",
-    "podman.sock",
-    "containerd.sock",
-    "crio.sock",
-    "dockershim.sock",
-];
-
-/// Directories whose bind hands over the engine's socket.
-const SOCKET_DIRS: &[&[&str]] = &[
-    &["run"],
-    &["var", "run"],
-    &["run", "docker"],
-    &["var", "run", "docker"],
-    &["run", "podman"],
-    &["var", "run", "podman"],
-    &["run", "containerd"],
-    &["var", "run", "containerd"],
-    &["run", "crio"],
-    &["var", "run", "crio"],
-];
-
-/// Whether binding host path `source` to `destination` hands over an engine socket.
+/// Whether binding host path `source` to `destination` hands over an engine socket: the socket
+/// or its directory on the host side, or a socket's name on the container side.
 pub(crate) fn is_socket_mount(source: &str, destination: &str) -> bool {
-    let src = crate::host::host_components(source);
-    let is_socket = |parts: &[&str]| parts.last().is_some_and(|n| SOCKETS.contains(n));
-    is_socket(&src) || is_socket(&crate::host::host_components(destination)) || SOCKET_DIRS.contains(&src.as_slice())
+    crate::host::engine_socket(source).is_some()
+        || crate::host::engine_socket(destination).is_some_and(|what| !what.starts_with("the directory"))
 }
 
 impl ContainerRule for ContainerDockerSocketMounted {
