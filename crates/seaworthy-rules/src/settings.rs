@@ -55,6 +55,9 @@ pub struct Settings {
     pub required_labels: Vec<(String, LabelType)>,
     /// Whether labels outside `required_labels` are reported.
     pub strict_labels: bool,
+    /// An image's wasted bytes are reported when the share of its file bytes still visible is
+    /// below this ratio (dive's lowestEfficiency, 0.9 by default).
+    pub lowest_efficiency: f64,
 }
 
 impl Default for Settings {
@@ -65,6 +68,7 @@ impl Default for Settings {
             pin_packages: true,
             required_labels: Vec::new(),
             strict_labels: false,
+            lowest_efficiency: 0.9,
         }
     }
 }

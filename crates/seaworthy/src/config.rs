@@ -339,6 +339,7 @@ struct TomlSettings {
     #[serde(default)]
     required_labels: BTreeMap<String, Spanned<String>>,
     strict_labels: Option<bool>,
+    lowest_efficiency: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -465,6 +466,16 @@ fn parse_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
     }
     if let Some(p) = s.pin_packages {
         settings.pin_packages = p;
+    }
+    if let Some(e) = &s.lowest_efficiency {
+        let ratio = *e.get_ref();
+        if !(0.0..=1.0).contains(&ratio) {
+            return Err(error(
+                e.span(),
+                format!("lowest-efficiency {ratio} is not a ratio between 0 and 1"),
+            ));
+        }
+        settings.lowest_efficiency = ratio;
     }
     for (name, kind) in &s.required_labels {
         let t = LabelType::parse(kind.get_ref()).ok_or_else(|| {
@@ -783,9 +794,10 @@ mod tests {
         let c = toml_config(
             "fail-on = \"none\"\ninline-ignores = false\n[settings]\n\
              trusted-registries = [\"registry.example.com\"]\nbase-pin = \"digest\"\n\
-             pin-packages = false\nstrict-labels = true\n\
+             pin-packages = false\nstrict-labels = true\nlowest-efficiency = 0.75\n\
              required-labels = { \"org.opencontainers.image.source\" = \"url\" }\n",
         );
+        assert_eq!(c.settings.lowest_efficiency, 0.75);
         assert_eq!(c.fail_on, Some(FailOn::Never));
         assert!(!c.inline_ignores);
         assert_eq!(c.settings.trusted_registries, ["registry.example.com"]);
@@ -804,6 +816,11 @@ mod tests {
         let e = err("select = [\"SW1408\"]\n\nbogus = 1\n");
         assert!(
             e.starts_with("c.toml:3:1: error: unknown field `bogus`"),
+            "{e}"
+        );
+        let e = err("[settings]\nlowest-efficiency = 1.5\n");
+        assert!(
+            e.starts_with("c.toml:2:21: error: lowest-efficiency 1.5 is not a ratio"),
             "{e}"
         );
         let e = err("[settings]\nbase-pin = \"exact\"\n");

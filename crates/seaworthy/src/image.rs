@@ -33,9 +33,10 @@ pub struct ImageArgs {
     #[arg(long)]
     pub layers: bool,
     /// Report wasted bytes when the share of shipped file bytes still visible in the final
-    /// filesystem is below this ratio (dive's lowestEfficiency).
-    #[arg(long, value_name = "RATIO", default_value_t = DEFAULT_LOWEST_EFFICIENCY, value_parser = parse_ratio)]
-    pub lowest_efficiency: f64,
+    /// filesystem is below this ratio (dive's lowestEfficiency; default: the configuration's
+    /// `lowest-efficiency`, else 0.9).
+    #[arg(long, value_name = "RATIO", value_parser = parse_ratio)]
+    pub lowest_efficiency: Option<f64>,
     /// Also write the per-layer breakdown and the findings as an HTML page with a chart.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
@@ -49,9 +50,6 @@ pub struct ImageArgs {
     #[command(flatten)]
     pub out: OutputArgs,
 }
-
-/// dive's default lowest efficiency: below it, wasted bytes are reported.
-pub const DEFAULT_LOWEST_EFFICIENCY: f64 = 0.9;
 
 fn parse_ratio(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
@@ -165,7 +163,10 @@ pub fn options_now(lowest_efficiency: f64) -> ImageOptions {
 /// Audits an opened image (from any source) known to the user as `name`: scans its layers
 /// once, runs the image rules, writes the report and returns the exit code.
 pub fn audit(args: &ImageArgs, setup: &Setup, image: &Image, name: &str) -> ExitCode {
-    let options = options_now(args.lowest_efficiency);
+    let options = options_now(
+        args.lowest_efficiency
+            .unwrap_or(setup.config.settings.lowest_efficiency),
+    );
     let Scanned {
         index, findings, ..
     } = match scan_and_check(image, name, setup, &options, !args.out.quiet) {

@@ -504,7 +504,7 @@ fn cross_check_image(
         &built,
         spec,
         setup,
-        &image::options_now(image::DEFAULT_LOWEST_EFFICIENCY),
+        &image::options_now(setup.config.settings.lowest_efficiency),
         !args.out.quiet,
     )
     .map_err(|e| image::fail(spec, &e))?;
@@ -519,7 +519,7 @@ fn cross_check_image(
         settings: &setup.config.settings,
         build_context: None,
     };
-    let image_options = image::options_now(image::DEFAULT_LOWEST_EFFICIENCY);
+    let image_options = image::options_now(setup.config.settings.lowest_efficiency);
     let image_cx = seaworthy_rules::rules::image::ImageContext::new(
         &built,
         &scanned.index,

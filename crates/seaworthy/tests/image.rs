@@ -669,3 +669,43 @@ fn a_progress_bar_only_on_a_terminal() {
     assert!(tty.contains("scanning ["), "{tty}");
     assert!(tty.contains("1 image, 0 findings"), "{tty}");
 }
+
+/// The efficiency below which wasted bytes are reported: `--lowest-efficiency`, else the
+/// configuration's `lowest-efficiency`, else 0.9.
+#[test]
+fn the_efficiency_threshold_comes_from_the_flag_or_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = with_layer(
+        LayerBuilder::new().file("/tmp/big.tar", &vec![1u8; 3 << 20], 0o644),
+        "COPY big.tar /tmp/",
+    );
+    w.layer(
+        LayerBuilder::new().whiteout("/tmp/big.tar").finish(),
+        "RUN rm /tmp/big.tar",
+    );
+    let path = write_archive(dir.path(), &w, "app.tar");
+    let rules = |extra: &[&str]| -> Vec<String> {
+        let out = seaworthy(dir.path())
+            .args(["image", "--format", "json", "--fail-on", "none"])
+            .args(extra)
+            .arg(&path)
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(rules(&[]), ["SW3405"]);
+    assert_eq!(rules(&["--lowest-efficiency", "0"]), Vec::<String>::new());
+    std::fs::write(
+        dir.path().join(".seaworthy.toml"),
+        "[settings]\nlowest-efficiency = 0.0\n",
+    )
+    .unwrap();
+    assert_eq!(rules(&[]), Vec::<String>::new());
+    // The flag wins over the configuration.
+    assert_eq!(rules(&["--lowest-efficiency", "1"]), ["SW3405"]);
+}
