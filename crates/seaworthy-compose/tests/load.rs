@@ -1,29 +1,17 @@
-use std::collections::HashMap;
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::options;
 use seaworthy_compose::json::to_json;
 use seaworthy_compose::model::MountType;
-use seaworthy_compose::{load, Options, Project};
+use seaworthy_compose::{load, Project};
 use serde_json::json;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p
-}
-
-fn options(dir: &Path, files: &[&str], env: &[(&str, &str)]) -> Options {
-    Options {
-        files: files.iter().map(PathBuf::from).collect(),
-        env_files: Vec::new(),
-        profiles: Vec::new(),
-        environment: env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<HashMap<_, _>>(),
-        working_dir: dir.to_path_buf(),
-        consistency: true,
-    }
 }
 
 fn line_of(project: &Project, origin: seaworthy_compose::Origin) -> (String, usize) {

@@ -1,27 +1,15 @@
 //! The Compose schema as `docker compose config` (v2.40, compose-go v2.9) enforces it. Every
 //! verdict below was checked against the real binary.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+mod common;
 
-use seaworthy_compose::{load, LoadError, Options};
+use std::path::Path;
+
+use common::options;
+use seaworthy_compose::{load, LoadError};
 
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
-}
-
-fn options(dir: &Path, files: &[&str], env: &[(&str, &str)]) -> Options {
-    Options {
-        files: files.iter().map(PathBuf::from).collect(),
-        env_files: Vec::new(),
-        profiles: Vec::new(),
-        environment: env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<HashMap<_, _>>(),
-        working_dir: dir.to_path_buf(),
-        consistency: true,
-    }
 }
 
 /// Loads `text` as compose.yaml, in an environment of `env`.

@@ -275,14 +275,9 @@ impl Drop for Progress {
     }
 }
 
-/// Whether the report is coloured (the rule of `OutputArgs::finish`).
+/// Whether the layer table is coloured: with the report, when it is text on standard output.
 fn colored(out: &OutputArgs) -> bool {
-    !out.no_color
+    out.color()
         && out.output.is_none()
         && matches!(out.format, OutputFormat::Human | OutputFormat::Concise)
-        && match out.color.as_str() {
-            "always" => true,
-            "never" => false,
-            _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        }
 }

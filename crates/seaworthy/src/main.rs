@@ -382,13 +382,7 @@ fn check(args: CheckArgs) -> ExitCode {
                         }
                         config.filter(&r.path, &mut found);
                         r.findings.extend(found);
-                        r.findings.sort_by(|a, b| {
-                            (a.span.start, a.span.end, a.rule.id).cmp(&(
-                                b.span.start,
-                                b.span.end,
-                                b.rule.id,
-                            ))
-                        });
+                        r.sort_findings();
                     }
                 }
                 Err(e) => eprintln!("warning: ShellCheck skipped: {e}"),
@@ -500,14 +494,9 @@ fn cross_check_image(
         ca_file: args.ca_file.clone(),
     };
     let built = image::open(spec, &source)?;
-    let scanned = image::scan_and_check(
-        &built,
-        spec,
-        setup,
-        &image::options_now(setup.config.settings.lowest_efficiency),
-        !args.out.quiet,
-    )
-    .map_err(|e| image::fail(spec, &e))?;
+    let image_options = image::options_now(setup.config.settings.lowest_efficiency);
+    let scanned = image::scan_and_check(&built, spec, setup, &image_options, !args.out.quiet)
+        .map_err(|e| image::fail(spec, &e))?;
     let report = &mut results[one];
     let Some(df) = report.file.as_ref() else {
         return Ok(scanned.findings);
@@ -519,7 +508,6 @@ fn cross_check_image(
         settings: &setup.config.settings,
         build_context: None,
     };
-    let image_options = image::options_now(setup.config.settings.lowest_efficiency);
     let image_cx = seaworthy_rules::rules::image::ImageContext::new(
         &built,
         &scanned.index,
@@ -540,9 +528,7 @@ fn cross_check_image(
     setup.config.filter(&report.path, &mut on_file);
     drop(model);
     report.findings.extend(on_file);
-    report.findings.sort_by(|a, b| {
-        (a.span.start, a.span.end, a.rule.id).cmp(&(b.span.start, b.span.end, b.rule.id))
-    });
+    report.sort_findings();
     Ok(crossed.image)
 }
 
@@ -557,6 +543,15 @@ struct FileReport {
     scripts: Vec<seaworthy_rules::shellcheck::ShellScript>,
     /// The file's inline pragmas, for the ShellCheck findings that come later.
     suppressions: Option<Suppressions>,
+}
+
+impl FileReport {
+    /// Findings in file order: by span, then rule, as every format lists them.
+    fn sort_findings(&mut self) {
+        self.findings.sort_by(|a, b| {
+            (a.span.start, a.span.end, a.rule.id).cmp(&(b.span.start, b.span.end, b.rule.id))
+        });
+    }
 }
 
 fn check_file(

@@ -94,6 +94,21 @@ impl OutputArgs {
         Ok(Setup { config, fail_on })
     }
 
+    /// Whether the report is coloured: `--color always`, or `auto` with the report on a
+    /// terminal and NO_COLOR unset; never with `--no-color`.
+    pub fn color(&self) -> bool {
+        !self.no_color
+            && match self.color.as_str() {
+                "always" => true,
+                "never" => false,
+                _ => {
+                    self.output.is_none()
+                        && std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none()
+                }
+            }
+    }
+
     /// Machine formats on stdout stay parseable: diagnostics and statistics then go to stderr.
     pub fn diagnostics_to_stdout(&self) -> bool {
         self.output.is_some() || matches!(self.format, OutputFormat::Human | OutputFormat::Concise)
@@ -115,17 +130,7 @@ impl OutputArgs {
         errors: usize,
         summary: impl FnOnce(usize) -> String,
     ) -> ExitCode {
-        let to_stdout = self.output.is_none();
-        let color = !self.no_color
-            && match self.color.as_str() {
-                "always" => true,
-                "never" => false,
-                _ => {
-                    to_stdout
-                        && std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
+        let color = self.color();
         let mut report = Vec::new();
         let _ =
             seaworthy_report::render(self.format, &mut report, reports, &RenderOptions { color });

@@ -54,6 +54,20 @@ fn hardened() -> ImageWriter {
     w
 }
 
+/// The hardened image with a `size`-byte /tmp/big.tar added by step `add` and deleted by
+/// step `remove`: wasted bytes.
+fn with_deleted_file(size: usize, add: &str, remove: &str) -> ImageWriter {
+    let mut w = with_layer(
+        LayerBuilder::new().file("/tmp/big.tar", &vec![1u8; size], 0o644),
+        add,
+    );
+    w.layer(
+        LayerBuilder::new().whiteout("/tmp/big.tar").finish(),
+        remove,
+    );
+    w
+}
+
 fn with_layer(layer: LayerBuilder, created_by: &str) -> ImageWriter {
     let mut w = hardened();
     w.layer(layer.finish(), created_by);
@@ -69,8 +83,14 @@ fn seaworthy(dir: &Path) -> Command {
 
 /// (rule id, location) of every finding, and the exit code, for an image at `path`.
 fn findings(dir: &Path, path: &Path) -> Vec<(String, String)> {
+    findings_with(dir, &[], path)
+}
+
+/// The same, with more flags.
+fn findings_with(dir: &Path, flags: &[&str], path: &Path) -> Vec<(String, String)> {
     let out = seaworthy(dir)
         .args(["image", "--format", "json", "--fail-on", "none"])
+        .args(flags)
         .arg(path)
         .output()
         .unwrap();
@@ -280,17 +300,7 @@ fn each_deviation_gets_its_finding() {
         ),
         (
             "wasted bytes",
-            {
-                let mut w = with_layer(
-                    LayerBuilder::new().file("/tmp/big.tar", &vec![1u8; 3 << 20], 0o644),
-                    "COPY big.tar /tmp/",
-                );
-                w.layer(
-                    LayerBuilder::new().whiteout("/tmp/big.tar").finish(),
-                    "RUN rm /tmp/big.tar",
-                );
-                w
-            },
+            with_deleted_file(3 << 20, "COPY big.tar /tmp/", "RUN rm /tmp/big.tar"),
             "SW3405",
             "/tmp/big.tar",
         ),
@@ -355,12 +365,9 @@ fn findings_show_the_place_and_mask_secrets() {
 #[test]
 fn layers_breakdown() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = with_layer(
-        LayerBuilder::new().file("/tmp/big.tar", &vec![1u8; 2 << 20], 0o644),
+    let w = with_deleted_file(
+        2 << 20,
         "/bin/sh -c curl -o /tmp/big.tar https://example.com/big.tar",
-    );
-    w.layer(
-        LayerBuilder::new().whiteout("/tmp/big.tar").finish(),
         "/bin/sh -c rm /tmp/big.tar",
     );
     let path = write_archive(dir.path(), &w, "app.tar");
@@ -675,27 +682,12 @@ fn a_progress_bar_only_on_a_terminal() {
 #[test]
 fn the_efficiency_threshold_comes_from_the_flag_or_the_configuration() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = with_layer(
-        LayerBuilder::new().file("/tmp/big.tar", &vec![1u8; 3 << 20], 0o644),
-        "COPY big.tar /tmp/",
-    );
-    w.layer(
-        LayerBuilder::new().whiteout("/tmp/big.tar").finish(),
-        "RUN rm /tmp/big.tar",
-    );
+    let w = with_deleted_file(3 << 20, "COPY big.tar /tmp/", "RUN rm /tmp/big.tar");
     let path = write_archive(dir.path(), &w, "app.tar");
-    let rules = |extra: &[&str]| -> Vec<String> {
-        let out = seaworthy(dir.path())
-            .args(["image", "--format", "json", "--fail-on", "none"])
-            .args(extra)
-            .arg(&path)
-            .output()
-            .unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        json.as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["rule"].as_str().unwrap().to_owned())
+    let rules = |flags: &[&str]| -> Vec<String> {
+        findings_with(dir.path(), flags, &path)
+            .into_iter()
+            .map(|(rule, _)| rule)
             .collect()
     };
     assert_eq!(rules(&[]), ["SW3405"]);

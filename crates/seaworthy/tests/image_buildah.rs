@@ -127,10 +127,17 @@ fn build(work: &Path, name: &str) {
 }
 
 fn audit(work: &Path, image: &str) -> Vec<(String, String)> {
+    audit_with(work, &[], image)
+}
+
+/// (rule, place) of every finding of `seaworthy image FLAGS... IMAGE`, sorted.
+fn audit_with(work: &Path, flags: &[&str], image: &str) -> Vec<(String, String)> {
     let out = assert_cmd::Command::cargo_bin("seaworthy")
         .unwrap()
         .current_dir(work)
-        .args(["image", "--format", "json", "--fail-on", "none", image])
+        .args(["image", "--format", "json", "--fail-on", "none"])
+        .args(flags)
+        .arg(image)
         .output()
         .unwrap();
     assert!(
@@ -211,38 +218,7 @@ fn images_built_by_buildah_are_audited_end_to_end() {
         ("shop/risky:1", &expected[..]),
     ] {
         let reference = registry.reference(name);
-        let out = assert_cmd::Command::cargo_bin("seaworthy")
-            .unwrap()
-            .current_dir(work)
-            .args([
-                "image",
-                "--insecure",
-                "--format",
-                "json",
-                "--fail-on",
-                "none",
-            ])
-            .arg(&reference)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{reference}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let mut found: Vec<(String, String)> = json
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f["rule"].as_str().unwrap().to_owned(),
-                    f["location"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        found.sort();
+        let found = audit_with(work, &["--insecure"], &reference);
         assert_eq!(found, want, "{reference}");
     }
 
