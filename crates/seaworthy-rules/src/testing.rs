@@ -118,10 +118,7 @@ pub mod compose {
         };
         let project = seaworthy_compose::load(&options)
             .unwrap_or_else(|e| panic!("project does not load: {e}\n{files:?}"));
-        let cx = ComposeContext {
-            project: &project,
-            settings,
-        };
+        let cx = ComposeContext::new(&project, settings);
         let mut out = Vec::new();
         rule.check(&cx, &mut out);
         out.iter()

@@ -154,10 +154,7 @@ mod tests {
         };
         let p = project("services:\n  db:\n    image: postgres:16.4\n  app:\n    build: .\n");
         let settings = crate::Settings::default();
-        let cx = ComposeContext {
-            project: &p,
-            settings: &settings,
-        };
+        let cx = ComposeContext::new(&p, &settings);
         let mut out = Vec::new();
         HealthcheckMissing.check(&cx, &mut out);
         let severities: Vec<Severity> = out.iter().map(|f| f.severity).collect();

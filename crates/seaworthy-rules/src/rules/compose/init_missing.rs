@@ -1,6 +1,5 @@
 use seaworthy_compose::model::Tree;
 use seaworthy_compose::Service;
-use seaworthy_dockerfile::{Args, BaseImage, BuildOptions, Dockerfile, Keyword, Model};
 
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
@@ -73,64 +72,13 @@ fn service_words(service: &Service, key: &str) -> Option<Vec<String>> {
     })
 }
 
-/// The first word of the ENTRYPOINT and of the CMD in effect in the built image's target
-/// stage (`build.target`, else the last), or `None` when the Dockerfile cannot be read.
-fn built_start(service: &Service) -> Option<(Option<String>, Option<String>)> {
-    let text = service.build.as_ref()?.dockerfile_text.clone()?;
-    let file = Dockerfile::parse(text.into_bytes()).ok()?;
-    let options = BuildOptions {
-        target: service
-            .raw
-            .get("build")
-            .and_then(|b| b.get("target"))
-            .and_then(Tree::scalar_text),
-        ..Default::default()
-    };
-    let model = Model::build(&file, &options);
-    let mut chain = vec![model.target_stage()?];
-    while let BaseImage::Stage(i) = chain[chain.len() - 1].base {
-        if chain.iter().any(|s| s.index == i) {
-            break;
-        }
-        chain.push(&model.stages[i]);
-    }
-    let (mut entrypoint, mut cmd) = (None, None);
-    for stage in chain.iter().rev() {
-        for step in &stage.steps {
-            let ins = step.instruction;
-            let slot = match ins.kind {
-                Keyword::Entrypoint => &mut entrypoint,
-                Keyword::Cmd => &mut cmd,
-                _ => continue,
-            };
-            *slot = Some(match &ins.args {
-                Args::Json { items, .. } => items
-                    .first()
-                    .map(|a| file.arg_value(ins, a).into_owned())
-                    .unwrap_or_default(),
-                Args::String(arg) => file
-                    .logical(ins, arg.span)
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .trim_matches(['"', '\''])
-                    .to_owned(),
-                _ => String::new(),
-            });
-        }
-    }
-    Some((entrypoint, cmd))
-}
-
 /// Whether the container's PID 1 is an init: `Some(true|false)`, or `None` when that depends
 /// on an image seaworthy does not read.
-fn starts_init(service: &Service) -> Option<bool> {
+fn starts_init(cx: &ComposeContext<'_>, service: &Service) -> Option<bool> {
     let first = |words: Vec<String>| words.first().is_some_and(|w| is_init(w));
-    let built = if service.build.is_some() {
-        built_start(service)
-    } else {
-        None
-    };
+    let built = cx
+        .built(service)
+        .map(|b| (b.entrypoint.clone(), b.cmd.clone()));
     if let Some(words) = service_words(service, "entrypoint") {
         if !words.is_empty() {
             return Some(first(words));
@@ -163,7 +111,7 @@ impl ComposeRule for InitMissing {
             if service.init.as_ref().is_some_and(|i| i.value) {
                 continue;
             }
-            let known = starts_init(service);
+            let known = starts_init(cx, service);
             if known == Some(true) {
                 continue;
             }

@@ -11,7 +11,11 @@
 //! the benchmark's v1.2.0 (the numbering ../shared/PRACTICES.md uses; docker-bench-security's
 //! v1.6.0 numbering of section 5 is one higher from 5.3 on).
 
+use std::collections::HashMap;
+
 use seaworthy_compose::{Origin, Project, Service};
+
+pub use built::BuiltStage;
 
 use crate::{Finding, RuleMeta, Settings};
 
@@ -19,9 +23,30 @@ use crate::{Finding, RuleMeta, Settings};
 pub struct ComposeContext<'a> {
     pub project: &'a Project,
     pub settings: &'a Settings,
+    /// The target stage of each service's Dockerfile, by service name, read once.
+    built: HashMap<&'a str, BuiltStage>,
 }
 
 impl<'a> ComposeContext<'a> {
+    pub fn new(project: &'a Project, settings: &'a Settings) -> ComposeContext<'a> {
+        let built = project
+            .services
+            .values()
+            .filter_map(|s| Some((s.name.as_str(), BuiltStage::read(s)?)))
+            .collect();
+        ComposeContext {
+            project,
+            settings,
+            built,
+        }
+    }
+
+    /// The target stage of the Dockerfile `service` builds, when it builds one seaworthy can
+    /// read.
+    pub fn built(&self, service: &Service) -> Option<&BuiltStage> {
+        self.built.get(service.name.as_str())
+    }
+
     /// The active services, by name.
     pub fn services(&self) -> impl Iterator<Item = &'a Service> {
         self.project.services.values()
@@ -43,6 +68,8 @@ pub trait ComposeRule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, cx: &ComposeContext<'_>, out: &mut Vec<Finding>);
 }
+
+mod built;
 
 macro_rules! compose_rules {
     ($($module:ident::$rule:ident),* $(,)?) => {
@@ -90,7 +117,7 @@ compose_rules! {
 
 /// Runs every Compose rule; findings come back ordered by file, then position.
 pub fn check_compose(project: &Project, settings: &Settings) -> Vec<Finding> {
-    let cx = ComposeContext { project, settings };
+    let cx = ComposeContext::new(project, settings);
     let mut out = Vec::new();
     for rule in all() {
         rule.check(&cx, &mut out);

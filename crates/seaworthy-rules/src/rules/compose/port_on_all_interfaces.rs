@@ -135,10 +135,7 @@ mod tests {
         };
         let project = seaworthy_compose::load(&options).unwrap();
         let settings = crate::Settings::default();
-        let cx = ComposeContext {
-            project: &project,
-            settings: &settings,
-        };
+        let cx = ComposeContext::new(&project, &settings);
         let mut out = Vec::new();
         PortOnAllInterfaces.check(&cx, &mut out);
         let severities: Vec<Severity> = out.iter().map(|f| f.severity).collect();

@@ -1,8 +1,3 @@
-use std::collections::BTreeMap;
-
-use seaworthy_compose::model::Tree;
-use seaworthy_compose::Service;
-use seaworthy_dockerfile::{BuildOptions, Dockerfile, Model};
 
 use super::{finding_at, ComposeContext, ComposeRule};
 use crate::{Category, Finding, RuleMeta, Severity};
@@ -39,47 +34,6 @@ fn is_root(user: &str) -> bool {
     name == "root" || (!name.is_empty() && name.bytes().all(|b| b == b'0'))
 }
 
-/// What the built image's target stage says about its user: `Some(None)` no USER,
-/// `Some(Some(user))` the last USER, `None` when the Dockerfile cannot be read.
-fn built_user(service: &Service) -> Option<Option<String>> {
-    let build = service.build.as_ref()?;
-    let raw = service.raw.get("build");
-    let text = build.dockerfile_text.clone()?.into_bytes();
-    let file = Dockerfile::parse(text).ok()?;
-    let mut options = BuildOptions {
-        target: raw
-            .and_then(|b| b.get("target"))
-            .and_then(Tree::scalar_text),
-        ..Default::default()
-    };
-    options.build_args = build_args(raw.and_then(|b| b.get("args")));
-    let model = Model::build(&file, &options);
-    let stage = model.target_stage()?;
-    Some(stage.at_end.user.as_ref().map(|u| u.value.clone()))
-}
-
-/// `build.args` as a map or a `KEY=VALUE` list; keys without a value are skipped.
-fn build_args(args: Option<&Tree>) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let Some(args) = args else {
-        return out;
-    };
-    if let Some(map) = args.as_map() {
-        for (k, v) in map {
-            if let Some(v) = v.scalar_text() {
-                out.insert(k.value.clone(), v);
-            }
-        }
-    } else if let Some(seq) = args.as_seq() {
-        for item in seq.iter().filter_map(Tree::scalar_text) {
-            if let Some((k, v)) = item.split_once('=') {
-                out.insert(k.to_string(), v.to_string());
-            }
-        }
-    }
-    out
-}
-
 impl ComposeRule for UserRoot {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -101,7 +55,7 @@ impl ComposeRule for UserRoot {
                 }
                 continue;
             }
-            match built_user(service) {
+            match cx.built(service).map(|b| b.user.clone()) {
                 Some(Some(user)) if !is_root(&user) => {}
                 Some(user) => {
                     let origin = service

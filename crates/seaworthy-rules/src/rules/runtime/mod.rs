@@ -226,6 +226,26 @@ mod tests {
     use super::testing::*;
     use super::*;
 
+    /// A daemon rule's examples are daemon.json files: the bad one fires the rule, the good
+    /// one does not.
+    #[test]
+    fn daemon_rules_documented_examples() {
+        for rule in daemon_rules() {
+            let m = rule.meta();
+            assert!(
+                !daemon_findings(*rule, &daemon_from(m.bad)).is_empty(),
+                "{}: the bad example passes",
+                m.id
+            );
+            assert_eq!(
+                daemon_findings(*rule, &daemon_from(m.good)),
+                Vec::<String>::new(),
+                "{}: the good example fires",
+                m.id
+            );
+        }
+    }
+
     #[test]
     fn the_hardened_containers_get_no_finding() {
         for c in [hardened(), hardened_podman()] {
