@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use seaworthy_compose::model::Tree;
 use seaworthy_compose::Service;
-use seaworthy_dockerfile::{Args, BaseImage, BuildOptions, Dockerfile, Keyword, Model};
+use seaworthy_dockerfile::{Args, BaseImage, BuildOptions, Dockerfile, Expanded, Keyword, Model};
 
 /// The target stage (`build.target`, else the last) of the Dockerfile a service builds, with
 /// its `build.args` applied.
@@ -17,6 +17,9 @@ pub struct BuiltStage {
     pub entrypoint: Option<String>,
     /// The first word of the CMD in effect.
     pub cmd: Option<String>,
+    /// The HEALTHCHECK in effect: `Some(true)` a check, `Some(false)` `HEALTHCHECK NONE`,
+    /// `None` none along the chain (the external base image's own may apply).
+    pub healthcheck: Option<bool>,
 }
 
 impl BuiltStage {
@@ -35,18 +38,20 @@ impl BuiltStage {
         };
         let model = Model::build(&file, &options);
         let stage = model.target_stage()?;
-        let (entrypoint, cmd) = start_words(&file, &model)?;
+        let (entrypoint, cmd, healthcheck) = start_words(&file, &model)?;
         Some(BuiltStage {
             user: stage.at_end.user.as_ref().map(|u| u.value.clone()),
             entrypoint,
             cmd,
+            healthcheck,
         })
     }
 }
 
 /// The first word of the ENTRYPOINT and of the CMD in effect in the built image's target
-/// stage, following the stages it is built `FROM`.
-fn start_words(file: &Dockerfile, model: &Model<'_>) -> Option<(Option<String>, Option<String>)> {
+/// stage, following the stages it is built `FROM`, and its HEALTHCHECK (see
+/// [`BuiltStage::healthcheck`]).
+fn start_words(file: &Dockerfile, model: &Model<'_>) -> Option<StartWords> {
     let mut chain = vec![model.target_stage()?];
     while let BaseImage::Stage(i) = chain[chain.len() - 1].base {
         if chain.iter().any(|s| s.index == i) {
@@ -54,10 +59,13 @@ fn start_words(file: &Dockerfile, model: &Model<'_>) -> Option<(Option<String>, 
         }
         chain.push(&model.stages[i]);
     }
-    let (mut entrypoint, mut cmd) = (None, None);
+    let (mut entrypoint, mut cmd, mut healthcheck) = (None, None, None);
     for stage in chain.iter().rev() {
         for step in &stage.steps {
             let ins = step.instruction;
+            if let Expanded::Healthcheck(h) = &step.expanded {
+                healthcheck = Some(!h.disabled);
+            }
             let slot = match ins.kind {
                 Keyword::Entrypoint => &mut entrypoint,
                 Keyword::Cmd => &mut cmd,
@@ -79,8 +87,11 @@ fn start_words(file: &Dockerfile, model: &Model<'_>) -> Option<(Option<String>, 
             });
         }
     }
-    Some((entrypoint, cmd))
+    Some((entrypoint, cmd, healthcheck))
 }
+
+/// ENTRYPOINT's and CMD's first words, and the HEALTHCHECK.
+type StartWords = (Option<String>, Option<String>, Option<bool>);
 
 /// `build.args` as a map or a `KEY=VALUE` list; keys without a value are skipped.
 fn build_args(args: Option<&Tree>) -> BTreeMap<String, String> {

@@ -8,8 +8,11 @@ use crate::{Category, Finding, RuleMeta, Severity};
 /// - `healthcheck: {disable: true}` or `test: ["NONE"]`: a warning, at that value.
 /// - No `healthcheck:` and a Docker Hub official image (which by policy ship no HEALTHCHECK):
 ///   a warning, at the service's name.
-/// - No `healthcheck:` and a service that builds its image or uses another image: the
-///   image's own HEALTHCHECK may cover it, which the project does not say: info.
+/// - No `healthcheck:` and a service that builds its image from a Dockerfile seaworthy reads:
+///   a HEALTHCHECK in its target stage (or the stages it is built FROM) covers it; a
+///   `HEALTHCHECK NONE` there is a warning.
+/// - No `healthcheck:` otherwise (another image, or a Dockerfile with no HEALTHCHECK whose base
+///   image may have one): info.
 /// - One-shot jobs (a service another waits for with `service_completed_successfully`) are
 ///   skipped.
 pub struct HealthcheckMissing;
@@ -26,10 +29,11 @@ static META: RuleMeta = RuleMeta {
           it answers: a deadlocked server or one that lost its database stays `running`, \
           `depends_on: {condition: service_healthy}` cannot wait for it, and orchestrators \
           keep sending it traffic. Add a `healthcheck:` with a `test` that exercises the \
-          service and a `start_period`. Differs from KICS: a missing healthcheck on a \
-          service that builds its image or uses a non-official image is reported as info, \
-          because the image's HEALTHCHECK (checked by the Dockerfile rules) may cover it; \
-          Docker Hub official images ship none, so there it is a warning.",
+          service and a `start_period`. A HEALTHCHECK in the Dockerfile the service builds \
+          counts (a `HEALTHCHECK NONE` there is reported). Differs from KICS: a missing \
+          healthcheck on a service that uses a non-official image, or builds one whose \
+          Dockerfile defines none, is reported as info, because the image's HEALTHCHECK may \
+          cover it; Docker Hub official images ship none, so there it is a warning.",
     bad: "services:\n  db:\n    image: postgres:16.4\n",
     good: "services:\n  db:\n    image: postgres:16.4\n    healthcheck:\n      test: [\"CMD-SHELL\", \"pg_isready -U postgres\"]\n      interval: 10s\n      start_period: 30s\n",
 };
@@ -64,6 +68,20 @@ impl ComposeRule for HealthcheckMissing {
                             ),
                         ));
                     }
+                }
+                // The image built here has its own HEALTHCHECK: covered.
+                None if cx.built(service).and_then(|b| b.healthcheck) == Some(true) => {}
+                None if cx.built(service).and_then(|b| b.healthcheck) == Some(false) => {
+                    out.push(finding_at(
+                        &META,
+                        service.name_origin,
+                        format!(
+                            "service `{}` has no healthcheck and its Dockerfile turns the \
+                             image's off (`HEALTHCHECK NONE`); add a `healthcheck:` with a \
+                             `test`",
+                            service.name
+                        ),
+                    ));
                 }
                 None => {
                     let official = service.build.is_none()
@@ -172,5 +190,32 @@ mod tests {
             &HealthcheckMissing,
             "services:\n  migrate:\n    image: org/migrate:1.0.0\n  app:\n    image: org/app:1.0.0\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n",
         );
+        // The Dockerfile the service builds has a HEALTHCHECK, in a base stage too.
+        let built = |dockerfile: &str| {
+            findings_with(
+                &HealthcheckMissing,
+                &crate::Settings::default(),
+                &[
+                    ("compose.yaml", "services:\n  app:\n    build: .\n"),
+                    ("Dockerfile", dockerfile),
+                ],
+            )
+        };
+        assert_eq!(
+            built("FROM alpine:3.20\nHEALTHCHECK CMD [\"/app\", \"health\"]\n"),
+            []
+        );
+        assert_eq!(
+            built(
+                "FROM alpine:3.20 AS base\nHEALTHCHECK CMD [\"/app\", \"health\"]\n\
+                 FROM base\nUSER 10001\n"
+            ),
+            []
+        );
+        // HEALTHCHECK NONE in the Dockerfile: a warning; none at all: info.
+        let found = built("FROM alpine:3.20\nHEALTHCHECK NONE\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].2.contains("HEALTHCHECK NONE"), "{found:?}");
+        assert_eq!(built("FROM alpine:3.20\nCMD [\"/app\"]\n").len(), 1);
     }
 }
