@@ -82,7 +82,7 @@ fn resource(r: &Resource, project: &Project, network: bool) -> Json {
     }
     if let Some(Json::String(f)) = m.get("file").cloned() {
         let abs = project.directory.join(&f);
-        m.insert("file".into(), json!(clean_path(&abs)));
+        m.insert("file".into(), json!(crate::load::clean(&abs)));
     }
     // A local volume bound to a host directory: compose resolves a relative device.
     let binds = m
@@ -95,7 +95,7 @@ fn resource(r: &Resource, project: &Project, network: bool) -> Json {
             if let Some(Json::String(dev)) = opts.get("device").cloned() {
                 if dev.starts_with('.') {
                     let abs = project.directory.join(&dev);
-                    opts.insert("device".into(), json!(clean_path(&abs)));
+                    opts.insert("device".into(), json!(crate::load::clean(&abs)));
                 }
             }
         }
@@ -104,26 +104,6 @@ fn resource(r: &Resource, project: &Project, network: bool) -> Json {
         m.insert("ipam".into(), json!({}));
     }
     Json::Object(m)
-}
-
-fn clean_path(p: &std::path::Path) -> String {
-    use std::path::Component;
-    let mut out: Vec<Component> = Vec::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if matches!(out.last(), Some(Component::Normal(_))) {
-                    out.pop();
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out.iter()
-        .collect::<std::path::PathBuf>()
-        .to_string_lossy()
-        .into_owned()
 }
 
 /// A tree as JSON, scalars as written.

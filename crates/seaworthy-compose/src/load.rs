@@ -1557,7 +1557,7 @@ fn clean_target(t: &str) -> String {
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system.
-fn clean(p: &Path) -> String {
+pub(crate) fn clean(p: &Path) -> String {
     use std::path::Component;
     let mut out: Vec<Component> = Vec::new();
     for c in p.components() {
