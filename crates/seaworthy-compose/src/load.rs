@@ -28,6 +28,9 @@ pub struct Options {
     /// undeclared volumes, networks, secrets and configs, unknown dependencies, services with
     /// neither image nor build ([`crate::consistency`]).
     pub consistency: bool,
+    /// Texts to read instead of the files' contents on disk, by absolute path: `seaworthy
+    /// fix` loads its edited Compose files this way before it writes them.
+    pub texts: HashMap<PathBuf, String>,
 }
 
 impl Default for Options {
@@ -39,6 +42,7 @@ impl Default for Options {
             environment: HashMap::new(),
             working_dir: PathBuf::new(),
             consistency: true,
+            texts: HashMap::new(),
         }
     }
 }
@@ -115,6 +119,7 @@ struct Loader {
     env: Env,
     unset: Vec<Spanned<String>>,
     dir: PathBuf,
+    texts: HashMap<PathBuf, String>,
 }
 
 /// Loads and resolves a project.
@@ -195,6 +200,7 @@ pub fn load(options: &Options) -> Result<Project, LoadError> {
         env: Env { vars },
         unset: Vec::new(),
         dir: dir.clone(),
+        texts: options.texts.clone(),
     };
     let mut merged: Option<Tree> = None;
     for (i, path) in paths.iter().enumerate() {
@@ -236,7 +242,10 @@ fn read(path: &Path) -> Result<String, LoadError> {
 impl Loader {
     /// The documents of a file, interpolated and checked against the Compose schema.
     fn read_file(&mut self, path: &Path, mut check: Check) -> Result<Vec<Tree>, LoadError> {
-        let text = read(path)?;
+        let text = match self.texts.get(path) {
+            Some(text) => text.clone(),
+            None => read(path)?,
+        };
         let lines = LineIndex::new(&text);
         let docs = yaml::parse_documents(&text).map_err(|e| LoadError {
             path: path.to_path_buf(),

@@ -70,6 +70,7 @@ fn awkward_finding(c: &Checked) -> Finding {
             replacement: "10001".into(),
         }],
         safe: false,
+        writes: Vec::new(),
     })
 }
 

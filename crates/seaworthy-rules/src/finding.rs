@@ -102,13 +102,97 @@ pub struct Edit {
     pub replacement: String,
 }
 
-/// A repair: edits that together fix the finding.
+/// A repair: edits that together fix the finding. The edits are on the text of the file the
+/// finding is in ([`Finding::file`]); they do not overlap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {
     pub title: String,
     pub edits: Vec<Edit>,
     /// `false` when applying it may change what the user meant (`--unsafe-fixes`).
     pub safe: bool,
+    /// Files the fix writes beside the edited one: a secret moved out of a Compose file, the
+    /// `.gitignore` line that keeps it out of the repository.
+    pub writes: Vec<FileWrite>,
+}
+
+impl Fix {
+    /// A safe fix made of `edits`.
+    pub fn safe(title: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix {
+            title: title.into(),
+            edits,
+            safe: true,
+            writes: Vec::new(),
+        }
+    }
+
+    /// A fix made of `edits` that may change what the file means: applied only with
+    /// `--unsafe-fixes`.
+    pub fn unsafe_(title: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix {
+            safe: false,
+            ..Fix::safe(title, edits)
+        }
+    }
+}
+
+impl Edit {
+    /// Replaces the bytes of `span`.
+    pub fn replace(span: Span, replacement: impl Into<String>) -> Edit {
+        Edit {
+            span,
+            replacement: replacement.into(),
+        }
+    }
+
+    /// Inserts `text` at byte `offset`.
+    pub fn insert(offset: usize, text: impl Into<String>) -> Edit {
+        Edit::replace(Span::new(offset, offset), text)
+    }
+
+    /// Deletes the bytes of `span`.
+    pub fn delete(span: Span) -> Edit {
+        Edit::replace(span, String::new())
+    }
+}
+
+/// A file a fix writes, by a path relative to the directory of the file the finding is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileWrite {
+    pub path: std::path::PathBuf,
+    pub contents: String,
+    pub how: WriteKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteKind {
+    /// A new file, readable by its owner only; a file already there with other contents makes
+    /// the fix fail rather than overwrite it.
+    CreateSecret,
+    /// Each line of `contents` appended unless the file already has it (`.gitignore`); the
+    /// file is created when missing.
+    AppendLines,
+}
+
+/// What `seaworthy fix` can do about a rule's findings, for the rule's documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixKind {
+    /// Nothing: the repair needs a person.
+    None,
+    /// Some findings carry a fix that keeps the file's meaning.
+    Safe,
+    /// Some findings carry a fix that may change the file's meaning (`--unsafe-fixes`).
+    Unsafe,
+}
+
+impl FixKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixKind::None => "none",
+            FixKind::Safe => "safe",
+            FixKind::Unsafe => "unsafe",
+        }
+    }
 }
 
 /// Another place that explains the finding (the stage's FROM, the earlier USER, ...).

@@ -6,6 +6,7 @@
 //! check and tests, so a newcomer finds everything about a rule in one place.
 
 mod finding;
+pub mod fix;
 mod host;
 pub mod rules;
 mod secret_names;
@@ -16,7 +17,9 @@ pub mod suppress_yaml;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub use finding::{Category, Edit, Finding, Fix, Related, RuleMeta, Severity};
+pub use finding::{
+    Category, Edit, FileWrite, Finding, Fix, FixKind, Related, RuleMeta, Severity, WriteKind,
+};
 pub use rules::compose::{check_compose, ComposeContext, ComposeRule};
 pub use rules::dockerfile::{check_dockerfile, DockerfileContext, DockerfileRule};
 pub use settings::{LabelType, PinLevel, Settings};
@@ -32,6 +35,30 @@ pub fn catalogue() -> Vec<&'static RuleMeta> {
         .collect();
     all.sort_by_key(|m| m.id);
     all
+}
+
+/// What `seaworthy fix` can do about the findings of the rule `m`.
+pub fn fix_kind(m: &RuleMeta) -> FixKind {
+    rules::dockerfile::all()
+        .iter()
+        .find(|r| std::ptr::eq(r.meta(), m))
+        .map(|r| r.fix_kind())
+        .or_else(|| {
+            rules::compose::all()
+                .iter()
+                .find(|r| std::ptr::eq(r.meta(), m))
+                .map(|r| r.fix_kind())
+        })
+        .unwrap_or(FixKind::None)
+}
+
+/// How a rule's documentation says what `seaworthy fix` does about it.
+pub fn fix_doc(m: &RuleMeta) -> &'static str {
+    match fix_kind(m) {
+        FixKind::None => "none",
+        FixKind::Safe => "`seaworthy fix`",
+        FixKind::Unsafe => "`seaworthy fix --unsafe-fixes`",
+    }
 }
 
 /// A rule's documentation page in Markdown, as docs/rules/<ID>.md holds it.
@@ -50,9 +77,9 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
          `UPDATE_RULE_DOCS=1 cargo test -p seaworthy-rules rule_docs`. -->\n\
          # {id} {name}\n\n\
          {summary}\n\n\
-         | severity | category | practice | also known as |\n\
-         |---|---|---|---|\n\
-         | {severity} | {category} | {practice} | {aliases} |\n\n\
+         | severity | category | practice | fix | also known as |\n\
+         |---|---|---|---|---|\n\
+         | {severity} | {category} | {practice} | {fix} | {aliases} |\n\n\
          ## Why it matters\n\n{why}\n\n\
          ## Example\n\n```{lang}\n{bad}```\n\n\
          ## Use instead\n\n```{lang}\n{good}```\n",
@@ -67,6 +94,7 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
         } else {
             format!("#{}", m.practice)
         },
+        fix = fix_doc(m),
         why = m.why,
         bad = m.bad,
         good = m.good,
@@ -119,6 +147,47 @@ mod tests {
             for section in [m.summary, m.why, m.bad, m.good] {
                 assert!(!section.trim().is_empty(), "{} lacks documentation", m.id);
             }
+        }
+    }
+
+    /// A rule that says it has a fix offers one on its documented bad example, of the kind it
+    /// says, and the fix makes the example pass; a rule that says it has none offers none.
+    #[test]
+    fn fix_kinds_match_what_the_documented_examples_get() {
+        for rule in rules::dockerfile::all() {
+            let m = rule.meta();
+            let (fixed, applied) = testing::fixed(*rule, m.bad);
+            check_kind(m.id, rule.fix_kind(), &applied);
+            if rule.fix_kind() != FixKind::None {
+                assert!(
+                    testing::findings(*rule, &fixed).is_empty(),
+                    "{}: the fixed bad example still fails:\n{fixed}",
+                    m.id
+                );
+            }
+        }
+        for rule in rules::compose::all() {
+            let m = rule.meta();
+            let (files, applied) = testing::compose::fixed_files(*rule, &[("compose.yaml", m.bad)]);
+            check_kind(m.id, rule.fix_kind(), &applied);
+            if rule.fix_kind() != FixKind::None {
+                let fixed = &files.iter().find(|(n, _)| n == "compose.yaml").unwrap().1;
+                testing::compose::assert_clean(*rule, fixed);
+            }
+        }
+    }
+
+    fn check_kind(id: &str, kind: FixKind, applied: &[Fix]) {
+        match kind {
+            FixKind::None => assert!(applied.is_empty(), "{id} fixes but says it does not"),
+            FixKind::Safe => assert!(
+                !applied.is_empty() && applied.iter().all(|f| f.safe),
+                "{id}: its bad example gets no safe fix"
+            ),
+            FixKind::Unsafe => assert!(
+                !applied.is_empty() && applied.iter().any(|f| !f.safe),
+                "{id}: its bad example gets no unsafe fix"
+            ),
         }
     }
 

@@ -3,7 +3,7 @@
 use seaworthy_dockerfile::{BuildContext, BuildOptions, Dockerfile, Model};
 
 use crate::rules::dockerfile::{DockerfileContext, DockerfileRule};
-use crate::Settings;
+use crate::{Finding, Fix, FixKind, Settings};
 
 /// The findings of `rule` on `src`, as (1-based line, message).
 pub fn findings(rule: &dyn DockerfileRule, src: &str) -> Vec<(usize, String)> {
@@ -68,6 +68,99 @@ pub fn assert_documented_examples(rule: &dyn DockerfileRule) {
     assert_clean(rule, m.good);
 }
 
+/// The findings of `rule` on `text`, or why `text` does not parse or model.
+fn raw_findings(rule: &dyn DockerfileRule, text: &str) -> Result<Vec<Finding>, String> {
+    let file = Dockerfile::parse(text.as_bytes().to_vec()).map_err(|e| e.to_string())?;
+    let model = Model::build(&file, &BuildOptions::default());
+    if let Some(e) = model.errors.first() {
+        return Err(e.message.clone());
+    }
+    let cx = DockerfileContext {
+        file: &file,
+        model: &model,
+        settings: &Settings::default(),
+        build_context: None,
+    };
+    let mut out = Vec::new();
+    rule.check(&cx, &mut out);
+    Ok(out)
+}
+
+/// Whether every edit of `f`'s fix lies inside the finding's span or one of its related spans
+/// (an insertion may sit at either end): a fix never touches bytes the finding is not about.
+pub fn fix_stays_in_place(f: &Finding) -> bool {
+    let Some(fix) = &f.fix else { return true };
+    let spans: Vec<seaworthy_dockerfile::Span> = std::iter::once(f.span)
+        .chain(f.related.iter().map(|r| r.span))
+        .collect();
+    fix.edits.iter().all(|e| {
+        spans
+            .iter()
+            .any(|s| s.start <= e.span.start && e.span.end <= s.end)
+    })
+}
+
+/// `src` with every fix `rule` offers applied, pass after pass, as `seaworthy fix
+/// --unsafe-fixes` applies them, and the fixes applied.
+pub fn fixed(rule: &dyn DockerfileRule, src: &str) -> (String, Vec<Fix>) {
+    match crate::fix::converge(
+        vec![src.to_owned()],
+        |t| raw_findings(rule, &t[0]),
+        |_, _| true,
+    ) {
+        Ok(done) => (
+            done.texts.into_iter().next().unwrap(),
+            done.applied.into_iter().map(|a| a.fix).collect(),
+        ),
+        Err(e) => panic!("{}: fixing failed: {e:?}\n{src}", rule.meta().id),
+    }
+}
+
+/// Asserts that the fixes of `rule` turn `bad` into `want`: the rule fires on `bad` with a fix
+/// of `kind` on each finding it fixes, every edit stays inside its finding's spans, the result
+/// parses and models, the rule is silent on it, and fixing it again changes nothing.
+pub fn assert_fix(rule: &dyn DockerfileRule, bad: &str, want: &str, kind: FixKind) {
+    let id = rule.meta().id;
+    let found = raw_findings(rule, bad).unwrap_or_else(|e| panic!("{id}: {e}\n{bad}"));
+    assert!(!found.is_empty(), "{id} does not fire on:\n{bad}");
+    for f in found.iter().filter(|f| f.fix.is_some()) {
+        let safe = f.fix.as_ref().unwrap().safe;
+        assert_eq!(
+            if safe { FixKind::Safe } else { FixKind::Unsafe },
+            kind,
+            "{id}: fix of the wrong kind on:\n{bad}"
+        );
+        assert!(
+            fix_stays_in_place(f),
+            "{id}: an edit lies outside the finding: {f:?}"
+        );
+    }
+    let (got, applied) = fixed(rule, bad);
+    assert!(!applied.is_empty(), "{id} offers no fix on:\n{bad}");
+    assert_eq!(got, want, "{id} fixed:\n{bad}");
+    let left = raw_findings(rule, &got).unwrap_or_else(|e| panic!("{id}: {e}\n{got}"));
+    assert!(
+        left.is_empty(),
+        "{id} still fires after its fix: {left:?}\n{got}"
+    );
+    let (again, applied) = fixed(rule, &got);
+    assert!(
+        applied.is_empty() && again == got,
+        "{id}: a second fix changed:\n{got}"
+    );
+}
+
+/// Asserts the rule fires on `src` and offers no fix there.
+pub fn assert_no_fix(rule: &dyn DockerfileRule, src: &str) {
+    let id = rule.meta().id;
+    let found = raw_findings(rule, src).unwrap_or_else(|e| panic!("{id}: {e}\n{src}"));
+    assert!(!found.is_empty(), "{id} does not fire on:\n{src}");
+    assert!(
+        found.iter().all(|f| f.fix.is_none()),
+        "{id} offers a fix on:\n{src}"
+    );
+}
+
 #[allow(dead_code)] // used by rules with settings
 /// Asserts the rule, run with `settings` (and a build context), fires on exactly these lines.
 pub fn assert_fires_with(
@@ -88,7 +181,7 @@ pub fn assert_fires_with(
 /// temporary directory.
 pub mod compose {
     use crate::rules::compose::{ComposeContext, ComposeRule};
-    use crate::Settings;
+    use crate::{Fix, FixKind, Settings, WriteKind};
 
     /// The findings of `rule` on the project made of `files` (name, text; the first is the
     /// main file, the others are passed as further `-f` files when their name contains
@@ -166,6 +259,150 @@ pub mod compose {
     /// Asserts the rule stays silent on a one-file project.
     pub fn assert_clean(rule: &dyn ComposeRule, compose_yaml: &str) {
         assert_fires(rule, compose_yaml, &[]);
+    }
+
+    /// The files of a project made of `files` (as [`findings_with`] takes them) after every
+    /// fix `rule` offers was applied, pass after pass, with each pass reloading the project
+    /// from the edited texts: every file of the directory afterwards (fixes may write files
+    /// such as a secret and `.gitignore`), by name, and the fixes applied.
+    pub fn fixed_files(
+        rule: &dyn ComposeRule,
+        files: &[(&str, &str)],
+    ) -> (Vec<(String, String)>, Vec<Fix>) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut compose_files = Vec::new();
+        for (i, (name, text)) in files.iter().enumerate() {
+            let path = dir.path().join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).unwrap();
+            }
+            std::fs::write(&path, text).unwrap();
+            if i == 0 || name.contains("override") {
+                compose_files.push(path);
+            }
+        }
+        let settings = Settings::default();
+        // The loader's file list, fixed on the first load: texts are indexed by it.
+        let mut paths: Vec<std::path::PathBuf> = Vec::new();
+        let load = |texts: &[String], paths: &mut Vec<std::path::PathBuf>| {
+            let options = seaworthy_compose::Options {
+                files: compose_files.clone(),
+                working_dir: dir.path().to_path_buf(),
+                texts: paths.iter().cloned().zip(texts.iter().cloned()).collect(),
+                ..Default::default()
+            };
+            let project = seaworthy_compose::load(&options).map_err(|e| e.to_string())?;
+            if paths.is_empty() {
+                *paths = project.files.iter().map(|f| f.path.clone()).collect();
+            }
+            let cx = ComposeContext::new(&project, &settings);
+            let mut out = Vec::new();
+            rule.check(&cx, &mut out);
+            Ok::<_, String>((project, out))
+        };
+        let (first, _) = load(&[], &mut paths).unwrap_or_else(|e| panic!("{e}"));
+        let texts: Vec<String> = first.files.iter().map(|f| f.text.clone()).collect();
+        let done = crate::fix::converge(
+            texts,
+            |t| load(t, &mut paths).map(|(_, out)| out),
+            |_, _| true,
+        )
+        .unwrap_or_else(|e| panic!("{}: fixing failed: {e:?}", rule.meta().id));
+        let mut fixes = Vec::new();
+        for applied in &done.applied {
+            let base = paths[applied.file].parent().unwrap().to_path_buf();
+            for w in &applied.fix.writes {
+                let path = base.join(&w.path);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).unwrap();
+                }
+                match w.how {
+                    WriteKind::CreateSecret => {
+                        assert!(!path.exists(), "{} exists", path.display());
+                        std::fs::write(&path, &w.contents).unwrap();
+                    }
+                    WriteKind::AppendLines => {
+                        let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+                        for line in w.contents.lines() {
+                            if !text.lines().any(|l| l == line) {
+                                if !text.is_empty() && !text.ends_with('\n') {
+                                    text.push('\n');
+                                }
+                                text.push_str(line);
+                                text.push('\n');
+                            }
+                        }
+                        std::fs::write(&path, text).unwrap();
+                    }
+                }
+            }
+            fixes.push(applied.fix.clone());
+        }
+        for (path, text) in paths.iter().zip(&done.texts) {
+            std::fs::write(path, text).unwrap();
+        }
+        let mut out = Vec::new();
+        for entry in walkdir(dir.path()) {
+            let name = entry
+                .strip_prefix(dir.path())
+                .unwrap()
+                .display()
+                .to_string();
+            out.push((name, std::fs::read_to_string(&entry).unwrap()));
+        }
+        out.sort();
+        (out, fixes)
+    }
+
+    fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(walkdir(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
+    }
+
+    #[allow(dead_code)] // until the Compose rules have fixes
+    /// Asserts that the fixes of `rule` turn the one-file project `bad` into `want`: each
+    /// fix offered is of `kind`, the rule is silent on the result, and fixing it again
+    /// changes nothing.
+    pub fn assert_fix(rule: &dyn ComposeRule, bad: &str, want: &str, kind: FixKind) {
+        let id = rule.meta().id;
+        let (files, fixes) = fixed_files(rule, &[("compose.yaml", bad)]);
+        assert!(!fixes.is_empty(), "{id} offers no fix on:\n{bad}");
+        for fix in &fixes {
+            let got = if fix.safe {
+                FixKind::Safe
+            } else {
+                FixKind::Unsafe
+            };
+            assert_eq!(got, kind, "{id}: fix of the wrong kind on:\n{bad}");
+        }
+        let got = &files.iter().find(|(n, _)| n == "compose.yaml").unwrap().1;
+        assert_eq!(got, want, "{id} fixed:\n{bad}");
+        assert_clean(rule, got);
+        let (again, fixes) = fixed_files(rule, &[("compose.yaml", got)]);
+        assert!(
+            fixes.is_empty() && again.iter().any(|(n, t)| n == "compose.yaml" && t == got),
+            "{id}: a second fix changed:\n{got}"
+        );
+    }
+
+    #[allow(dead_code)] // until the Compose rules have fixes
+    /// Asserts the rule fires on the one-file project `src` and offers no fix there.
+    pub fn assert_no_fix(rule: &dyn ComposeRule, src: &str) {
+        let id = rule.meta().id;
+        assert!(
+            !lines(rule, src).is_empty(),
+            "{id} does not fire on:\n{src}"
+        );
+        let (_, fixes) = fixed_files(rule, &[("compose.yaml", src)]);
+        assert!(fixes.is_empty(), "{id} offers a fix on:\n{src}");
     }
 
     /// The rule's documented bad example triggers it, its good example does not.

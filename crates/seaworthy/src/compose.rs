@@ -113,6 +113,7 @@ pub fn check_project(
         env_files: load.env_files.clone(),
         profiles: load.profiles.clone(),
         consistency: true,
+        texts: HashMap::new(),
     };
     let loaded = match seaworthy_compose::load(&options) {
         Ok(p) => p,

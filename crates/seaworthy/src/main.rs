@@ -268,6 +268,7 @@ fn debug_compose(
         environment: std::env::vars().collect(),
         working_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         consistency,
+        texts: Default::default(),
     };
     match seaworthy_compose::load(&options) {
         Ok(project) => {
@@ -639,7 +640,7 @@ fn rule_doc(m: &seaworthy_rules::RuleMeta) -> String {
         format!("Also known as: {}\n", m.aliases.join(", "))
     };
     format!(
-        "{} {} ({}, {})\n{}\n\n{}\n\n{}Practice: {}\n\nExample:\n{}\nUse instead:\n{}",
+        "{} {} ({}, {})\n{}\n\n{}\n\n{}Practice: {}\nFix: {}\n\nExample:\n{}\nUse instead:\n{}",
         m.id,
         m.name,
         m.severity,
@@ -648,6 +649,11 @@ fn rule_doc(m: &seaworthy_rules::RuleMeta) -> String {
         m.why,
         aliases,
         m.practice,
+        match seaworthy_rules::fix_kind(m) {
+            seaworthy_rules::FixKind::None => "none",
+            seaworthy_rules::FixKind::Safe => "`seaworthy fix` repairs it",
+            seaworthy_rules::FixKind::Unsafe => "`seaworthy fix --unsafe-fixes` repairs it",
+        },
         indent(m.bad),
         indent(m.good)
     )

@@ -67,6 +67,11 @@ pub fn finding_at(meta: &'static RuleMeta, origin: Origin, message: impl Into<St
 pub trait ComposeRule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, cx: &ComposeContext<'_>, out: &mut Vec<Finding>);
+    /// What `seaworthy fix` can do about this rule's findings (see
+    /// [`crate::DockerfileRule::fix_kind`]).
+    fn fix_kind(&self) -> crate::FixKind {
+        crate::FixKind::None
+    }
 }
 
 mod built;

@@ -32,6 +32,10 @@ impl DockerfileRule for EmptyContinuationLine {
         &META
     }
 
+    fn fix_kind(&self) -> crate::FixKind {
+        crate::FixKind::Safe
+    }
+
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
         for ins in cx.file.instructions() {
             let empty: Vec<_> = ins
@@ -67,6 +71,7 @@ impl DockerfileRule for EmptyContinuationLine {
                         })
                         .collect(),
                     safe: true,
+                    writes: Vec::new(),
                 }),
             );
         }

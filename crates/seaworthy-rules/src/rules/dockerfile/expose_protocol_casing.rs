@@ -29,6 +29,10 @@ impl DockerfileRule for ExposeProtocolCasing {
         &META
     }
 
+    fn fix_kind(&self) -> crate::FixKind {
+        crate::FixKind::Safe
+    }
+
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
         for (span, port) in super::expose_ports(cx) {
             let container = port.rsplit(':').next().unwrap_or(&port);
@@ -65,6 +69,7 @@ fn literal_fix(written: &str, span: Span, proto: &str) -> Option<Fix> {
             replacement: proto.to_ascii_lowercase(),
         }],
         safe: true,
+        writes: Vec::new(),
     })
 }
 
@@ -98,41 +103,16 @@ mod tests {
 
     #[test]
     fn fix_lowercases_a_literal_protocol() {
-        let src = "FROM alpine\nEXPOSE 80 53/UDP\n";
-        let file = seaworthy_dockerfile::Dockerfile::parse(src.as_bytes().to_vec()).unwrap();
-        let model = seaworthy_dockerfile::Model::build(
-            &file,
-            &seaworthy_dockerfile::BuildOptions::default(),
+        use crate::testing::{assert_fix, assert_no_fix};
+        use crate::FixKind;
+        assert_fix(
+            &ExposeProtocolCasing,
+            "FROM alpine\nEXPOSE 80 53/UDP 54/Tcp\n",
+            "FROM alpine\nEXPOSE 80 53/udp 54/tcp\n",
+            FixKind::Safe,
         );
-        let settings = crate::Settings::default();
-        let cx = DockerfileContext {
-            file: &file,
-            model: &model,
-            settings: &settings,
-            build_context: None,
-        };
-        let mut out = Vec::new();
-        ExposeProtocolCasing.check(&cx, &mut out);
-        let edit = &out[0].fix.as_ref().unwrap().edits[0];
-        let mut fixed = src.to_owned();
-        fixed.replace_range(edit.span.range(), &edit.replacement);
-        assert_eq!(fixed, "FROM alpine\nEXPOSE 80 53/udp\n");
         // A protocol that comes from a variable cannot be fixed in place.
-        let src = "FROM alpine\nARG P=53/UDP\nEXPOSE $P\n";
-        let file = seaworthy_dockerfile::Dockerfile::parse(src.as_bytes().to_vec()).unwrap();
-        let model = seaworthy_dockerfile::Model::build(
-            &file,
-            &seaworthy_dockerfile::BuildOptions::default(),
-        );
-        let cx = DockerfileContext {
-            file: &file,
-            model: &model,
-            settings: &settings,
-            build_context: None,
-        };
-        let mut out = Vec::new();
-        ExposeProtocolCasing.check(&cx, &mut out);
-        assert!(out[0].fix.is_none());
+        assert_no_fix(&ExposeProtocolCasing, "FROM alpine\nARG P=53/UDP\nEXPOSE $P\n");
     }
 
     #[test]

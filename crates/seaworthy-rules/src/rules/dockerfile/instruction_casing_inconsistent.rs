@@ -31,6 +31,10 @@ impl DockerfileRule for InstructionCasingInconsistent {
         &META
     }
 
+    fn fix_kind(&self) -> crate::FixKind {
+        crate::FixKind::Safe
+    }
+
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
         let instructions: Vec<&Instruction> = cx
             .model
@@ -79,6 +83,7 @@ impl DockerfileRule for InstructionCasingInconsistent {
                         replacement: wanted.clone(),
                     }],
                     safe: true,
+                    writes: Vec::new(),
                 }),
             );
         }

@@ -121,6 +121,11 @@ pub(crate) fn expose_ports(
 pub trait DockerfileRule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>);
+    /// What `seaworthy fix` can do about this rule's findings; a rule whose findings carry a
+    /// [`crate::Fix`] says so here, for its documentation (a test holds the two together).
+    fn fix_kind(&self) -> crate::FixKind {
+        crate::FixKind::None
+    }
 }
 
 macro_rules! dockerfile_rules {
