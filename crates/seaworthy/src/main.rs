@@ -5,8 +5,10 @@ mod config;
 mod context;
 mod debug_model;
 mod discover;
+mod fix;
 mod image;
 mod output;
+mod pin;
 mod runtime;
 mod shellcheck;
 
@@ -36,6 +38,12 @@ struct Cli {
 enum Command {
     /// Check Dockerfiles and Compose projects under PATH (default: the current directory).
     Check(CheckArgs),
+    /// Apply the fixes of the findings `check` reports: safe ones, unsafe ones too with
+    /// --unsafe-fixes; --diff shows them instead.
+    Fix(fix::FixArgs),
+    /// Pin image references (FROM, Compose and Kubernetes `image:`) to the digests their
+    /// registries serve; --check verifies pins in CI, --update moves them.
+    Pin(pin::PinArgs),
     /// Audit a built image: a `docker save` archive, an OCI layout, or a registry reference.
     Image(image::ImageArgs),
     /// Audit running containers through the Docker Engine API, or `docker inspect` output.
@@ -147,6 +155,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Fix(args) => fix::run(args),
+        Command::Pin(args) => pin::run(args),
         Command::Image(args) => image::run(args),
         Command::Runtime(args) => runtime::run(args),
         Command::Rule { key } => match seaworthy_rules::find_rule(&key)

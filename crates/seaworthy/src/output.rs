@@ -190,12 +190,33 @@ pub fn emit(stdout: bool, bytes: &[u8]) {
 /// Replaces `path` with `bytes` through a temporary file in the same directory, so that a
 /// reader never sees half a report and a failed run leaves the old one in place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    // Through a symbolic link to the file it names: the link stays a link.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            resolved = std::fs::canonicalize(path)?;
+            resolved.as_path()
+        }
+        _ => path,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
+    // A file rewritten in place (`fix`, `pin`) keeps its permissions; a new one gets what
+    // creating it normally gives (0666 minus the umask), not the temporary file's 0600.
+    let permissions = match std::fs::metadata(path) {
+        Ok(m) => m.permissions(),
+        Err(_) => std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)?
+            .metadata()?
+            .permissions(),
+    };
+    tmp.as_file().set_permissions(permissions)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
