@@ -279,10 +279,14 @@ pub fn human(out: &mut dyn Write, reports: &[FileReport<'_>], color: bool) -> io
                                 .label(&r.message),
                         );
                     }
-                    let message = level(f.severity)
+                    let fix = fix_note(f);
+                    let mut message = level(f.severity)
                         .title(&title)
                         .id(f.rule.id)
                         .snippet(snippet);
+                    if let Some(fix) = &fix {
+                        message = message.footer(Level::Help.title(fix));
+                    }
                     writeln!(out, "{}\n", renderer.render(message))?;
                 }
                 None => writeln!(
@@ -296,7 +300,35 @@ pub fn human(out: &mut dyn Write, reports: &[FileReport<'_>], color: bool) -> io
     Ok(())
 }
 
-/// One line per finding: `file:line:col: severity[ID] message (name)`, for grep and editors.
+/// What the human format says under a finding `seaworthy fix` can repair.
+fn fix_note(f: &Finding) -> Option<String> {
+    let fix = f.fix.as_ref()?;
+    Some(if fix.safe {
+        format!("`seaworthy fix` can {}", fix.title)
+    } else {
+        format!(
+            "`seaworthy fix --unsafe-fixes` can {} (check that it keeps what you meant)",
+            fix.title
+        )
+    })
+}
+
+/// How many of `reports`' findings `seaworthy fix` repairs: (safe, unsafe).
+pub fn fixable(reports: &[FileReport<'_>]) -> (usize, usize) {
+    let mut safe = 0;
+    let mut unsafe_ = 0;
+    for f in reports.iter().flat_map(|r| r.findings) {
+        match &f.fix {
+            Some(fix) if fix.safe => safe += 1,
+            Some(_) => unsafe_ += 1,
+            None => {}
+        }
+    }
+    (safe, unsafe_)
+}
+
+/// One line per finding: `file:line:col: severity[ID] message (name)`, then `[fix]` or
+/// `[unsafe fix]` when `seaworthy fix` (with `--unsafe-fixes`) repairs it; for grep and editors.
 pub fn concise(out: &mut dyn Write, reports: &[FileReport<'_>]) -> io::Result<()> {
     for report in reports {
         for f in report.findings {
@@ -313,9 +345,14 @@ pub fn concise(out: &mut dyn Write, reports: &[FileReport<'_>]) -> io::Result<()
                 continue;
             }
             let p = report.file.position(f.span.start);
+            let fix = match &f.fix {
+                Some(fix) if fix.safe => " [fix]",
+                Some(_) => " [unsafe fix]",
+                None => "",
+            };
             writeln!(
                 out,
-                "{}:{}:{}: {}[{}] {} ({})",
+                "{}:{}:{}: {}[{}] {} ({}){fix}",
                 report.path, p.line, p.column, f.severity, f.rule.id, f.message, f.rule.name
             )?;
         }

@@ -7,6 +7,8 @@
 
 mod finding;
 pub mod fix;
+#[cfg(test)]
+mod fix_properties;
 mod host;
 pub mod rules;
 mod secret_names;

@@ -79,48 +79,60 @@ pub struct LoadOptions {
     pub environment: HashMap<String, String>,
 }
 
-pub fn check_project(
-    project: &ComposeProject,
-    config: &Config,
-    cwd: &Path,
-    load: &LoadOptions,
-) -> ComposeReport {
-    let first = project.files[0].clone();
-    let mut report = ComposeReport {
-        path: first.clone(),
-        files: Vec::new(),
-        errors: Vec::new(),
-        warnings: Vec::new(),
-    };
-    let known: Vec<(PathBuf, PathBuf)> = project
-        .files
-        .iter()
-        .map(|f| (cwd.join(f), f.clone()))
-        .collect();
-    let dir = known[0]
-        .0
-        .parent()
-        .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
-    let paths = Paths {
-        dir: dir.clone(),
-        shown_dir: first.parent().map(Path::to_path_buf).unwrap_or_default(),
-        known,
-    };
-    let options = seaworthy_compose::Options {
-        files: paths.known.iter().map(|(abs, _)| abs.clone()).collect(),
-        working_dir: dir,
-        environment: load.environment.clone(),
-        env_files: load.env_files.clone(),
-        profiles: load.profiles.clone(),
-        consistency: true,
-        texts: HashMap::new(),
-    };
-    let loaded = match seaworthy_compose::load(&options) {
-        Ok(p) => p,
-        Err(e) => {
-            let path = paths.show(&e.path);
+/// A project ready to load: its files, absolute, and how to show their paths.
+pub struct Prepared {
+    paths: Paths,
+    options: seaworthy_compose::Options,
+}
+
+impl Prepared {
+    pub fn new(project: &ComposeProject, cwd: &Path, load: &LoadOptions) -> Prepared {
+        let first = project.files[0].clone();
+        let known: Vec<(PathBuf, PathBuf)> = project
+            .files
+            .iter()
+            .map(|f| (cwd.join(f), f.clone()))
+            .collect();
+        let dir = known[0]
+            .0
+            .parent()
+            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
+        let paths = Paths {
+            dir: dir.clone(),
+            shown_dir: first.parent().map(Path::to_path_buf).unwrap_or_default(),
+            known,
+        };
+        let options = seaworthy_compose::Options {
+            files: paths.known.iter().map(|(abs, _)| abs.clone()).collect(),
+            working_dir: dir,
+            environment: load.environment.clone(),
+            env_files: load.env_files.clone(),
+            profiles: load.profiles.clone(),
+            consistency: true,
+            texts: HashMap::new(),
+        };
+        Prepared { paths, options }
+    }
+
+    /// The path of a loaded file as the user should see it.
+    pub fn show(&self, path: &Path) -> PathBuf {
+        self.paths.show(path)
+    }
+
+    /// Loads the project, reading the files in `texts` (absolute path → text) from there
+    /// instead of the disk; an error is one `file:line:col: error: message` line.
+    pub fn load(
+        &self,
+        texts: HashMap<PathBuf, String>,
+    ) -> Result<seaworthy_compose::Project, String> {
+        let options = seaworthy_compose::Options {
+            texts,
+            ..self.options.clone()
+        };
+        seaworthy_compose::load(&options).map_err(|e| {
+            let path = self.paths.show(&e.path);
             // The loader names the file it was reading.
-            report.errors.push(match e.position {
+            match e.position {
                 Some(p) => format!(
                     "{}:{}:{}: error: {}",
                     path.display(),
@@ -129,7 +141,54 @@ pub fn check_project(
                     e.message
                 ),
                 None => format!("{}: error: {}", path.display(), e.message),
-            });
+            }
+        })
+    }
+
+    /// The findings of the Compose rules on a loaded project, each file's pragmas and the
+    /// configuration for its path applied; each finding keeps its file index.
+    pub fn findings(&self, loaded: &seaworthy_compose::Project, config: &Config) -> Vec<Finding> {
+        let mut findings = seaworthy_rules::check_compose(loaded, &config.settings);
+        let mut kept = Vec::new();
+        for (i, source) in loaded.files.iter().enumerate() {
+            let path = self.paths.show(&source.path);
+            let mut mine: Vec<Finding> = Vec::new();
+            let mut rest = Vec::new();
+            for f in findings {
+                if f.file == i {
+                    mine.push(f);
+                } else {
+                    rest.push(f);
+                }
+            }
+            findings = rest;
+            if config.inline_ignores {
+                YamlSuppressions::from_text(&source.text).apply(&mut mine);
+            }
+            config.filter(&path, &mut mine);
+            kept.extend(mine);
+        }
+        kept
+    }
+}
+
+pub fn check_project(
+    project: &ComposeProject,
+    config: &Config,
+    cwd: &Path,
+    load: &LoadOptions,
+) -> ComposeReport {
+    let prepared = Prepared::new(project, cwd, load);
+    let mut report = ComposeReport {
+        path: project.files[0].clone(),
+        files: Vec::new(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let loaded = match prepared.load(HashMap::new()) {
+        Ok(p) => p,
+        Err(e) => {
+            report.errors.push(e);
             return report;
         }
     };
@@ -137,29 +196,17 @@ pub fn check_project(
         let (path, pos) = loaded.locate(v.origin);
         report.warnings.push(format!(
             "{}:{pos}: warning: the {:?} variable is not set, defaulting to a blank string",
-            paths.show(&path).display(),
+            prepared.show(&path).display(),
             v.value
         ));
     }
-    let mut findings = seaworthy_rules::check_compose(&loaded, &config.settings);
+    let mut findings = prepared.findings(&loaded, config);
     for (i, source) in loaded.files.iter().enumerate() {
-        let path = paths.show(&source.path);
-        let mut mine: Vec<Finding> = Vec::new();
-        let mut rest = Vec::new();
-        for f in findings {
-            if f.file == i {
-                mine.push(f);
-            } else {
-                rest.push(f);
-            }
-        }
+        let (mine, rest): (Vec<Finding>, Vec<Finding>) =
+            findings.into_iter().partition(|f| f.file == i);
         findings = rest;
-        if config.inline_ignores {
-            YamlSuppressions::from_text(&source.text).apply(&mut mine);
-        }
-        config.filter(&path, &mut mine);
         report.files.push(CheckedFile {
-            path,
+            path: prepared.show(&source.path),
             text: Text::new(source.text.clone().into_bytes()),
             findings: mine,
         });

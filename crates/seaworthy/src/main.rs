@@ -462,9 +462,16 @@ fn check(args: CheckArgs) -> ExitCode {
     for (name, findings) in &images {
         inputs.push(ReportInput::logical("image", name, findings));
     }
+    let (safe_fixes, unsafe_fixes) = seaworthy_report::fixable(&inputs);
+    let fixable = match (safe_fixes, unsafe_fixes) {
+        (0, 0) => String::new(),
+        (n, 0) => format!(" ({n} fixable with `seaworthy fix`)"),
+        (0, m) => format!(" ({m} fixable with `seaworthy fix --unsafe-fixes`)"),
+        (n, m) => format!(" ({n} fixable with `seaworthy fix`, {m} more with `--unsafe-fixes`)"),
+    };
     args.out.finish(&setup, &inputs, errors, |findings| {
         format!(
-            "checked {} and {}{}, {} with errors, {}",
+            "checked {} and {}{}, {} with errors, {}{fixable}",
             output::plural(results.len(), "Dockerfile"),
             output::plural(projects.len(), "Compose project"),
             if images.is_empty() {

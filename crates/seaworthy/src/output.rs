@@ -70,6 +70,22 @@ pub struct Setup {
 }
 
 impl OutputArgs {
+    /// The flags of a command that selects rules but reports no findings (`fix`).
+    pub fn selection(config: Option<PathBuf>, select: &[String], ignore: &[String]) -> Self {
+        OutputArgs {
+            config,
+            select: select.to_vec(),
+            ignore: ignore.to_vec(),
+            format: OutputFormat::Human,
+            output: None,
+            statistics: false,
+            fail_on: None,
+            color: "never".into(),
+            no_color: true,
+            quiet: false,
+        }
+    }
+
     /// Finds and loads the configuration (printing its warnings), applies `--select` and
     /// `--ignore`; an error is printed and becomes exit code 2.
     pub fn setup(&self, cwd: &Path) -> Result<Setup, ExitCode> {

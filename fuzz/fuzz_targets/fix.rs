@@ -1,0 +1,36 @@
+//! Any Dockerfile that parses and models: every fix of every rule, applied pass after pass,
+//! gives a file that still parses and models, and a second run changes nothing.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use seaworthy_dockerfile::{BuildOptions, Dockerfile, Model};
+use seaworthy_rules::fix::{converge, ConvergeError};
+use seaworthy_rules::{check_dockerfile, Finding, Settings};
+
+fn findings(text: &str) -> Result<Vec<Finding>, String> {
+    let df = Dockerfile::parse(text.as_bytes().to_vec()).map_err(|e| e.to_string())?;
+    let model = Model::build(&df, &BuildOptions::default());
+    if let Some(e) = model.errors.first() {
+        return Err(e.message.clone());
+    }
+    Ok(check_dockerfile(&df, &model, &Settings::default(), None))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let all = |_: &Finding, _: &seaworthy_rules::Fix| true;
+    match converge(vec![text.to_owned()], |t| findings(&t[0]), all) {
+        Ok(done) => {
+            let fixed = &done.texts[0];
+            let again = converge(vec![fixed.clone()], |t| findings(&t[0]), all)
+                .expect("the fixed file checks");
+            assert!(again.applied.is_empty(), "a second run fixed more");
+        }
+        Err(ConvergeError::Input(_)) => {}
+        Err(ConvergeError::Broken { rules, error }) => {
+            panic!("the fixes of {rules:?} broke the file: {error}")
+        }
+    }
+});
