@@ -34,6 +34,9 @@ pub use image::{Image, Layer, Platform, SourceFormat};
 pub use index::{
     Anomaly, AnomalyKind, EntryMeta, FileKind, FileRecord, FsIndex, HiddenHow, LayerStats,
 };
-pub use registry::{RegistryError, RegistryErrorKind, RegistryOptions};
+pub use registry::{
+    digest_exists, resolve_digest, DigestResolver, RegistryError, RegistryErrorKind,
+    RegistryOptions, Resolved,
+};
 pub use scan::{NoVisitor, ScanOptions, Visitor};
 pub use stream::{Compression, LayerReader};

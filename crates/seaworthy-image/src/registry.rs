@@ -538,6 +538,246 @@ pub(crate) fn open(spec: &str, opts: &RegistryOptions) -> Result<Image, ImageErr
     )
 }
 
+/// The digest a registry serves for a reference, as `docker pull` would resolve it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The reference as the registry was asked for it, normalised
+    /// (`docker.io/library/node:20`).
+    pub reference: String,
+    /// `sha256:…` of the manifest the tag points at: for a multi-platform image the image
+    /// index (manifest list) itself, not one platform's manifest.
+    pub digest: String,
+}
+
+/// Resolves tags to digests and checks that digests exist, without pulling anything: one
+/// HEAD of the manifest per reference (a GET when the registry sends no
+/// `Docker-Content-Digest`), with the manifest list and OCI index media types accepted, so a
+/// multi-platform tag gives its index digest.
+///
+/// One client and runtime per registry, shared by every reference to it (credentials are
+/// looked up once per registry, as [`RegistryOptions::credentials`] says; bearer tokens are
+/// cached per repository). `&self` methods may be called from several threads at once.
+pub struct DigestResolver {
+    options: RegistryOptions,
+    remotes: std::sync::Mutex<HashMap<String, std::sync::Arc<Connection>>>,
+}
+
+impl fmt::Debug for DigestResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DigestResolver")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A client for one registry, and the repositories it has passed the challenge for.
+struct Connection {
+    remote: Remote,
+    auth: RegistryAuth,
+    authenticated: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl DigestResolver {
+    /// A resolver reaching registries as `options` says (`platform` is not used: a tag is
+    /// resolved to what it names, an index for a multi-platform image).
+    pub fn new(options: &RegistryOptions) -> DigestResolver {
+        DigestResolver {
+            options: options.clone(),
+            remotes: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn connection(
+        &self,
+        spec: &str,
+        reference: &Reference,
+    ) -> Result<std::sync::Arc<Connection>, RegistryError> {
+        let registry = reference.registry().to_string();
+        let mut remotes = self.remotes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = remotes.get(&registry) {
+            return Ok(c.clone());
+        }
+        let (remote, auth) = connect(spec, reference, &self.options)?;
+        let c = std::sync::Arc::new(Connection {
+            remote,
+            auth,
+            authenticated: std::sync::Mutex::new(std::collections::HashSet::new()),
+        });
+        remotes.insert(registry, c.clone());
+        Ok(c)
+    }
+
+    /// The manifest digest the registry serves for `spec` (`name[:tag]`; no tag means
+    /// `latest`; a digest in `spec` is checked against the registry's).
+    pub fn resolve(&self, spec: &str) -> Result<Resolved, RegistryError> {
+        let reference = parse_reference(spec)?;
+        let c = self.connection(spec, &reference)?;
+        let remote = &c.remote;
+        let with_spec = |mut e: RegistryError| {
+            e.reference = spec.to_string();
+            e
+        };
+        let repository = reference.repository().to_string();
+        let fresh = !c
+            .authenticated
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&repository);
+        if fresh {
+            remote
+                .block_on(
+                    "the authentication challenge",
+                    remote
+                        .client
+                        .auth(&reference, &c.auth, RegistryOperation::Pull),
+                )
+                .map_err(with_spec)?;
+            c.authenticated
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(repository);
+        }
+        let what = match reference.digest() {
+            Some(d) => format!("manifest {d}"),
+            None => format!("tag {}", reference.tag().unwrap_or("latest")),
+        };
+        let digest = remote
+            .block_on(
+                &what,
+                remote.client.fetch_manifest_digest(&reference, &c.auth),
+            )
+            .map_err(with_spec)?;
+        image::blob_path(&digest).map_err(|e| {
+            err(
+                spec,
+                RegistryErrorKind::Protocol,
+                format!(
+                    "the registry {} sent a bad digest: {e}",
+                    reference.registry()
+                ),
+            )
+        })?;
+        Ok(Resolved {
+            reference: reference.whole(),
+            digest,
+        })
+    }
+
+    /// Whether the registry still serves `spec`, a reference with a digest
+    /// (`name[:tag]@sha256:…`; the tag is ignored): `Ok(false)` when it answers that the
+    /// manifest (or the repository) is unknown, an error when it cannot say.
+    pub fn exists(&self, spec: &str) -> Result<bool, RegistryError> {
+        let reference = parse_reference(spec)?;
+        if reference.digest().is_none() {
+            return Err(err(
+                spec,
+                RegistryErrorKind::BadReference,
+                "a digest (@sha256:…) is needed to check that an image exists",
+            ));
+        }
+        match self.resolve(spec) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind == RegistryErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The digest the registry serves for `spec`; see [`DigestResolver::resolve`]. For many
+/// references, one [`DigestResolver`] shares connections and tokens.
+pub fn resolve_digest(spec: &str, options: &RegistryOptions) -> Result<Resolved, RegistryError> {
+    DigestResolver::new(options).resolve(spec)
+}
+
+/// Whether `spec` (`name@sha256:…`) still exists in its registry; see
+/// [`DigestResolver::exists`].
+pub fn digest_exists(spec: &str, options: &RegistryOptions) -> Result<bool, RegistryError> {
+    DigestResolver::new(options).exists(spec)
+}
+
+/// A client for the registry of `reference`, with its credentials resolved and the CA file
+/// read; no request is made yet.
+fn connect(
+    spec: &str,
+    reference: &Reference,
+    opts: &RegistryOptions,
+) -> Result<(Remote, RegistryAuth), RegistryError> {
+    let registry = reference.registry().to_string();
+    let resolved = auth::resolve(&opts.credentials, &registry)
+        .map_err(|m| err(spec, RegistryErrorKind::Credentials, m))?;
+    let mut extra_roots = Vec::new();
+    if let Some(ca) = &opts.ca_file {
+        let data = std::fs::read(ca).map_err(|e| {
+            err(
+                spec,
+                RegistryErrorKind::Tls,
+                format!("cannot read the CA file {}: {e}", ca.display()),
+            )
+        })?;
+        for cert in CertificateDer::pem_slice_iter(&data) {
+            let cert = cert.map_err(|e| {
+                err(
+                    spec,
+                    RegistryErrorKind::Tls,
+                    format!("the CA file {}: invalid PEM: {e}", ca.display()),
+                )
+            })?;
+            extra_roots.push(Certificate {
+                encoding: CertificateEncoding::Der,
+                data: cert.to_vec(),
+            });
+        }
+        if extra_roots.is_empty() {
+            return Err(err(
+                spec,
+                RegistryErrorKind::Tls,
+                format!("the CA file {} holds no PEM certificate", ca.display()),
+            ));
+        }
+    }
+    let config = ClientConfig {
+        protocol: if opts.insecure {
+            ClientProtocol::Http
+        } else {
+            ClientProtocol::Https
+        },
+        extra_root_certificates: extra_roots,
+        platform_resolver: None,
+        connect_timeout: Some(Duration::from_secs(30)),
+        read_timeout: Some(Duration::from_secs(60)),
+        user_agent: concat!("seaworthy/", env!("CARGO_PKG_VERSION")),
+        ..Default::default()
+    };
+    let client = Client::try_from(config).map_err(|e| {
+        err(
+            spec,
+            RegistryErrorKind::Tls,
+            format!("cannot set up the HTTP client: {e}"),
+        )
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("seaworthy-registry")
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            err(
+                spec,
+                RegistryErrorKind::Protocol,
+                format!("cannot start the HTTP runtime: {e}"),
+            )
+        })?;
+    let remote = Remote {
+        runtime,
+        client,
+        reference: reference.clone(),
+        shown: spec.to_string(),
+        creds_source: resolved.source,
+        sizes: HashMap::new(),
+    };
+    Ok((remote, resolved.auth))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,6 +797,15 @@ mod tests {
         let r = parse_reference(&format!("ghcr.io/o/app@{d}")).unwrap();
         assert_eq!(r.digest(), Some(d.as_str()));
         let e = parse_reference("Not A Reference").unwrap_err();
+        assert_eq!(e.kind, RegistryErrorKind::BadReference);
+        // Existence is asked of a digest, never of a tag (and nothing is sent for either).
+        let e = digest_exists("127.0.0.1:1/app:1", &RegistryOptions::default()).unwrap_err();
+        assert_eq!(e.kind, RegistryErrorKind::BadReference);
+        assert!(
+            e.to_string().starts_with("127.0.0.1:1/app:1: a digest"),
+            "{e}"
+        );
+        let e = resolve_digest("Not A Reference", &RegistryOptions::default()).unwrap_err();
         assert_eq!(e.kind, RegistryErrorKind::BadReference);
         assert!(e.to_string().starts_with("Not A Reference: "));
     }

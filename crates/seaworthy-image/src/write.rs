@@ -266,6 +266,88 @@ impl ImageWriter {
     }
 }
 
+/// The blobs of one image (config, gzip-compressed layers, manifest) written into the
+/// `blobs/sha256` directory of an OCI layout; the manifest's descriptor, with the image's
+/// platform.
+fn image_blobs(image: &ImageWriter, blobs: &Path) -> io::Result<Value> {
+    let put = |bytes: &[u8]| -> io::Result<(String, usize)> {
+        let d = digest(bytes);
+        std::fs::write(blobs.join(hex(&d)), bytes)?;
+        Ok((d, bytes.len()))
+    };
+    let (config_digest, config_size) = put(&image.config_json())?;
+    let mut layers = Vec::new();
+    for layer in &image.layers {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(layer)?;
+        let (d, size) = put(&gz.finish()?)?;
+        layers.push(json!({
+            "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+            "digest": d,
+            "size": size,
+        }));
+    }
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": config_digest,
+            "size": config_size,
+        },
+        "layers": layers,
+    });
+    let (manifest_digest, manifest_size) = put(&serde_json::to_vec(&manifest)?)?;
+    let platform = json!({"os": image.os, "architecture": image.architecture});
+    Ok(json!({
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": manifest_digest,
+        "size": manifest_size,
+        "platform": platform,
+    }))
+}
+
+/// A multi-platform image: an OCI image index over one image per platform (each
+/// [`ImageWriter`]'s `os` and `architecture`), as `docker buildx build --platform
+/// linux/amd64,linux/arm64` pushes it.
+pub struct IndexWriter<'a> {
+    pub images: Vec<&'a ImageWriter>,
+}
+
+impl IndexWriter<'_> {
+    /// An OCI image layout directory whose `index.json` names one image, the multi-platform
+    /// index (a blob of its own, so that `skopeo copy --all oci:DIR docker://…` pushes it as
+    /// the tag's manifest). Returns the digest of the index blob.
+    pub fn oci_layout(&self, dir: &Path) -> io::Result<String> {
+        let blobs = dir.join("blobs/sha256");
+        std::fs::create_dir_all(&blobs)?;
+        let manifests = self
+            .images
+            .iter()
+            .map(|image| image_blobs(image, &blobs))
+            .collect::<io::Result<Vec<Value>>>()?;
+        let index = serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": manifests,
+        }))?;
+        let index_digest = digest(&index);
+        std::fs::write(blobs.join(hex(&index_digest)), &index)?;
+        std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+        let top = json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": [{
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "digest": index_digest,
+                "size": index.len(),
+            }],
+        });
+        std::fs::write(dir.join("index.json"), serde_json::to_vec(&top)?)?;
+        Ok(index_digest)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,6 +388,39 @@ mod tests {
         let x = index.get("/data/x").unwrap();
         assert_eq!((x.meta.uid, x.meta.mode, x.meta.size), (1000, 0o640, 2));
         assert_eq!(index.get("/bin").unwrap().meta.kind, FileKind::Symlink);
+    }
+
+    #[test]
+    fn a_multi_platform_layout_reads_back_per_platform() {
+        let dir = tempfile::tempdir().unwrap();
+        let amd = sample();
+        let mut arm = sample();
+        arm.architecture = "arm64".into();
+        arm.set("User", Some(r#""2000""#));
+        let layout = dir.path().join("multi");
+        let index_digest = IndexWriter {
+            images: vec![&amd, &arm],
+        }
+        .oci_layout(&layout)
+        .unwrap();
+        let index_bytes =
+            std::fs::read(layout.join("blobs/sha256").join(hex(&index_digest))).unwrap();
+        assert_eq!(digest(&index_bytes), index_digest);
+        let index: Value = serde_json::from_slice(&index_bytes).unwrap();
+        let platforms: Vec<&str> = index["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["platform"]["architecture"].as_str().unwrap())
+            .collect();
+        assert_eq!(platforms, ["amd64", "arm64"]);
+        let arm64: crate::Platform = "linux/arm64".parse().unwrap();
+        let image = Image::open(&layout, Some(&arm64)).unwrap();
+        assert_eq!(image.config.architecture, "arm64");
+        assert_eq!(image.config.config.user.as_deref(), Some("2000"));
+        let image = Image::open(&layout, None).unwrap();
+        assert_eq!(image.config.architecture, "amd64");
+        check(&image);
     }
 
     #[test]
