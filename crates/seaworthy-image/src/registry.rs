@@ -400,75 +400,7 @@ fn pick(index: &OciImageIndex, wanted: &Platform) -> Result<String, ImageError> 
 /// Opens `spec` from its registry: manifest (by platform from a list/index), config, layers.
 pub(crate) fn open(spec: &str, opts: &RegistryOptions) -> Result<Image, ImageError> {
     let reference = parse_reference(spec)?;
-    let registry = reference.registry().to_string();
-    let resolved = auth::resolve(&opts.credentials, &registry)
-        .map_err(|m| err(spec, RegistryErrorKind::Credentials, m))?;
-    let mut extra_roots = Vec::new();
-    if let Some(ca) = &opts.ca_file {
-        let data = std::fs::read(ca).map_err(|e| {
-            err(
-                spec,
-                RegistryErrorKind::Tls,
-                format!("cannot read the CA file {}: {e}", ca.display()),
-            )
-        })?;
-        for cert in CertificateDer::pem_slice_iter(&data) {
-            let cert = cert.map_err(|e| {
-                err(
-                    spec,
-                    RegistryErrorKind::Tls,
-                    format!("the CA file {}: invalid PEM: {e}", ca.display()),
-                )
-            })?;
-            extra_roots.push(Certificate {
-                encoding: CertificateEncoding::Der,
-                data: cert.to_vec(),
-            });
-        }
-        if extra_roots.is_empty() {
-            return Err(err(
-                spec,
-                RegistryErrorKind::Tls,
-                format!("the CA file {} holds no PEM certificate", ca.display()),
-            )
-            .into());
-        }
-    }
-    let config = ClientConfig {
-        protocol: if opts.insecure {
-            ClientProtocol::Http
-        } else {
-            ClientProtocol::Https
-        },
-        extra_root_certificates: extra_roots,
-        platform_resolver: None,
-        connect_timeout: Some(Duration::from_secs(30)),
-        read_timeout: Some(Duration::from_secs(120)),
-        user_agent: concat!("seaworthy/", env!("CARGO_PKG_VERSION")),
-        ..Default::default()
-    };
-    let client = Client::try_from(config).map_err(|e| {
-        err(
-            spec,
-            RegistryErrorKind::Tls,
-            format!("cannot set up the HTTP client: {e}"),
-        )
-    })?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("seaworthy-registry")
-        .enable_all()
-        .build()
-        .map_err(|e| ImageError::io(spec, e))?;
-    let mut remote = Remote {
-        runtime,
-        client,
-        reference,
-        shown: spec.to_string(),
-        creds_source: resolved.source,
-        sizes: HashMap::new(),
-    };
-    let auth: RegistryAuth = resolved.auth;
+    let (mut remote, auth) = connect(spec, &reference, opts)?;
     remote.block_on(
         "the authentication challenge",
         remote
@@ -744,7 +676,8 @@ fn connect(
         extra_root_certificates: extra_roots,
         platform_resolver: None,
         connect_timeout: Some(Duration::from_secs(30)),
-        read_timeout: Some(Duration::from_secs(60)),
+        // A layer blob streams through one response: allow slow registries.
+        read_timeout: Some(Duration::from_secs(120)),
         user_agent: concat!("seaworthy/", env!("CARGO_PKG_VERSION")),
         ..Default::default()
     };
