@@ -1,7 +1,8 @@
-use seaworthy_dockerfile::{Expanded, Span};
+use seaworthy_dockerfile::model::FileCopy;
+use seaworthy_dockerfile::{Args, Expanded, Instruction, Span};
 
 use super::{DockerfileContext, DockerfileRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Edit, Finding, Fix, RuleMeta, Severity};
 
 /// `ADD` of local files or directories, which `COPY` does without surprises. `ADD` is left
 /// alone where it does something `COPY` cannot: a URL, a git repository, a local tar archive
@@ -9,6 +10,12 @@ use crate::{Category, Finding, RuleMeta, Severity};
 /// extracts, and heredoc sources. Sources are judged after variable expansion, so
 /// `ADD ${URL} /x` with `ARG URL=https://...` is a URL; a source that expands to nothing is
 /// unknown and not reported.
+///
+/// The fix rewrites the keyword `ADD` as `COPY` (in the keyword's casing) when nothing of the
+/// instruction needs ADD: every source is a local path written without variables (an `ARG`
+/// could be set to a URL with `--build-arg`), no source is a heredoc, no wildcard could match
+/// a tar archive's name, and every flag is one COPY takes the same way (`--chown`, `--chmod`,
+/// `--link`, `--exclude`).
 pub struct AddInsteadOfCopy;
 
 static META: RuleMeta = RuleMeta {
@@ -30,7 +37,8 @@ static META: RuleMeta = RuleMeta {
           not by name) and fetches URLs. For plain files it behaves like COPY until someone \
           adds a `.tar.gz` to the directory, and then the image gets the archive's contents \
           instead. COPY says what it does and nothing else; keep ADD for the archives and \
-          URLs you mean it for.",
+          URLs you mean it for. `seaworthy fix` rewrites `ADD` as `COPY` when every source is \
+          a local path written without variables and every flag is one COPY takes.",
     bad: "FROM python:3.12-slim\nADD requirements.txt /app/\nADD src /app/src\n",
     good: "FROM python:3.12-slim\nCOPY requirements.txt /app/\nCOPY src /app/src\n",
 };
@@ -38,6 +46,10 @@ static META: RuleMeta = RuleMeta {
 impl DockerfileRule for AddInsteadOfCopy {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn fix_kind(&self) -> crate::FixKind {
+        crate::FixKind::Safe
     }
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
@@ -75,12 +87,71 @@ impl DockerfileRule for AddInsteadOfCopy {
                 for span in local.iter().filter_map(|(_, span)| *span) {
                     finding = finding.with_related(span, "a local source");
                 }
+                if let Some(fix) = copy_fix(cx, ins, add) {
+                    finding = finding.with_fix(fix);
+                }
                 out.push(finding);
             }
         }
     }
 }
 
+/// The flags COPY takes with the meaning they have on ADD.
+const COPY_FLAGS: &[&str] = &["chown", "chmod", "link", "exclude"];
+
+/// `ADD` rewritten as `COPY`, when the two do the same thing here: every source is a local
+/// path that cannot be a URL or tar archive whatever the build arguments, and every flag is
+/// one COPY takes.
+fn copy_fix(cx: &DockerfileContext<'_>, ins: &Instruction, add: &FileCopy) -> Option<Fix> {
+    if !ins.heredocs.is_empty()
+        || !add.heredocs.is_empty()
+        || ins.flags.iter().any(|f| !COPY_FLAGS.contains(&f.name()))
+    {
+        return None;
+    }
+    let written: Vec<String> = match &ins.args {
+        Args::Words(words) => words
+            .iter()
+            .map(|w| cx.file.logical(ins, w.span).into_owned())
+            .collect(),
+        Args::Json { items, .. } => items
+            .iter()
+            .map(|w| cx.file.arg_value(ins, w).into_owned())
+            .collect(),
+        _ => return None,
+    };
+    let (_, sources) = written.split_last()?;
+    if sources.is_empty() || sources.len() != add.sources.len() {
+        return None;
+    }
+    let local = |s: &str| !s.is_empty() && !is_remote(s) && !may_name_archive(s);
+    if sources.iter().any(|s| s.contains('$'))
+        || !add.sources.iter().all(|s| local(s))
+        || !sources.iter().all(|s| local(s))
+    {
+        return None;
+    }
+    let copy = super::fixes_words::keyword_like(&cx.file.slice(ins.keyword), "COPY");
+    Some(Fix::safe(
+        format!("write `{copy}`"),
+        vec![Edit::replace(ins.keyword, copy)],
+    ))
+}
+
+/// Whether `source`, a path or a wildcard pattern, is or may match the name of a tar archive:
+/// a pattern matches names that end with what follows its last wildcard, so `*.txt` cannot
+/// and `*`, `dist/*` or `*.gz` can.
+fn may_name_archive(source: &str) -> bool {
+    let lower = source.to_ascii_lowercase();
+    let Some(last) = lower.rfind(['*', '?', '[', ']']) else {
+        return is_tar_archive(&lower);
+    };
+    let suffix = &lower[last + 1..];
+    suffix.is_empty()
+        || TAR_EXTENSIONS
+            .iter()
+            .any(|ext| ext.ends_with(suffix) || suffix.ends_with(ext))
+}
 
 /// A URL or a git repository, as BuildKit tells them from local paths.
 fn is_remote(source: &str) -> bool {
@@ -95,18 +166,18 @@ fn is_remote(source: &str) -> bool {
 /// A tar archive (possibly compressed) by its name: ADD extracts it.
 fn is_tar_archive(source: &str) -> bool {
     let lower = source.to_ascii_lowercase();
-    [
-        ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst",
-        ".tzst",
-    ]
-    .iter()
-    .any(|ext| lower.ends_with(ext))
+    TAR_EXTENSIONS.iter().any(|ext| lower.ends_with(ext))
 }
+
+const TAR_EXTENSIONS: &[&str] = &[
+    ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst", ".tzst",
+];
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::*;
+    use crate::FixKind;
 
     #[test]
     fn documented_examples() {
@@ -139,6 +210,84 @@ mod tests {
             "FROM alpine\nADD rootfs.tar.gz conf /\n",
             &[2],
         );
+    }
+
+    #[test]
+    fn fix_rewrites_the_keyword() {
+        let rule = &AddInsteadOfCopy;
+        assert_fix(
+            rule,
+            "FROM alpine\nADD app.py /app/\n",
+            "FROM alpine\nCOPY app.py /app/\n",
+            FixKind::Safe,
+        );
+        // Lower-case keywords stay lower case; flags COPY takes stay.
+        assert_fix(
+            rule,
+            "from alpine\nadd --chown=10001:10001 --chmod=0644 --link conf /etc/app/\n",
+            "from alpine\ncopy --chown=10001:10001 --chmod=0644 --link conf /etc/app/\n",
+            FixKind::Safe,
+        );
+        // JSON form, several sources, a continuation line and a comment inside it, CRLF.
+        assert_fix(
+            rule,
+            "FROM alpine\r\nADD [\"a b.txt\", \\\r\n# the config\r\n  \"conf\", \"/app/\"]\r\n",
+            "FROM alpine\r\nCOPY [\"a b.txt\", \\\r\n# the config\r\n  \"conf\", \"/app/\"]\r\n",
+            FixKind::Safe,
+        );
+        // Every stage, a wildcard that cannot name an archive, --exclude.
+        assert_fix(
+            rule,
+            "FROM alpine AS build\nADD src /src\nFROM alpine\nADD --exclude=*.md *.txt ./\n",
+            "FROM alpine AS build\nCOPY src /src\nFROM alpine\nCOPY --exclude=*.md *.txt ./\n",
+            FixKind::Safe,
+        );
+        // The backtick escape directive.
+        assert_fix(
+            rule,
+            "# escape=`\nFROM alpine\nADD a `\n    b C:/app/\n",
+            "# escape=`\nFROM alpine\nCOPY a `\n    b C:/app/\n",
+            FixKind::Safe,
+        );
+    }
+
+    #[test]
+    fn no_fix_where_add_may_do_more_than_copy() {
+        let rule = &AddInsteadOfCopy;
+        // One source is an archive ADD extracts, or a URL.
+        assert_no_fix(rule, "FROM alpine\nADD rootfs.tar.gz conf /\n");
+        assert_no_fix(
+            rule,
+            "FROM alpine\nADD conf https://example.com/app.conf /etc/\n",
+        );
+        // A variable: `--build-arg SRC=https://...` would make it a URL.
+        assert_no_fix(rule, "FROM alpine\nARG SRC=conf\nADD ${SRC} /etc/app/\n");
+        assert_no_fix(
+            rule,
+            "FROM alpine\nARG SRC=conf\nADD [\"$SRC\", \"/etc/app/\"]\n",
+        );
+        // Wildcards that may match an archive's name.
+        assert_no_fix(rule, "FROM alpine\nADD dist/* /srv/\n");
+        assert_no_fix(rule, "FROM alpine\nADD release.t* /srv/\n");
+        assert_no_fix(rule, "FROM alpine\nADD release.tar.g? /srv/\n");
+        // Flags COPY does not take.
+        assert_no_fix(rule, "FROM alpine\nADD --keep-git-dir=true src /src\n");
+        assert_no_fix(rule, "FROM alpine\nADD --unpack=false src /src\n");
+        // A heredoc among the sources.
+        assert_no_fix(rule, "FROM alpine\nADD <<EOF conf /etc/app/\nx\nEOF\n");
+    }
+
+    #[test]
+    fn archive_names_of_patterns() {
+        assert!(!may_name_archive("app.py"));
+        assert!(may_name_archive("app.TGZ"));
+        assert!(!may_name_archive("*.txt"));
+        assert!(!may_name_archive("requirements*.txt"));
+        assert!(!may_name_archive("bin/*-linux"));
+        assert!(may_name_archive("*"));
+        assert!(may_name_archive("*.gz"));
+        assert!(may_name_archive("pkg[0-9]"));
+        assert!(may_name_archive("*z"));
     }
 
     #[test]

@@ -1,10 +1,31 @@
 use super::install_without_yes::subcommand;
 use super::{DockerfileContext, DockerfileRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Edit, Finding, Fix, RuleMeta, Severity};
 
 /// `apt` in a RUN: its command-line interface is meant for people and may change; scripts
 /// use `apt-get` and `apt-cache`.
+///
+/// The fix renames the command word `apt` (or `/usr/bin/apt`) to `apt-get` when the
+/// subcommand means the same to both ([`SAME_IN_APT_GET`]) and the word is written plainly.
+/// Not for `apt upgrade`, which also installs new dependencies where `apt-get upgrade` holds
+/// packages back, nor for `list`, `search`, `show` and the other subcommands apt-get lacks,
+/// nor for `full-upgrade` (apt-get's `dist-upgrade`: the subcommand word would change too).
 pub struct AptInsteadOfAptGet;
+
+/// Subcommands `apt` and `apt-get` share with the same meaning.
+const SAME_IN_APT_GET: &[&str] = &[
+    "update",
+    "install",
+    "remove",
+    "purge",
+    "autoremove",
+    "dist-upgrade",
+    "clean",
+    "autoclean",
+    "build-dep",
+    "source",
+    "download",
+];
 
 static META: RuleMeta = RuleMeta {
     id: "SW1403",
@@ -17,7 +38,9 @@ static META: RuleMeta = RuleMeta {
     why: "apt warns \"apt does not have a stable CLI interface. Use with caution in scripts.\": \
           its output, prompts and defaults are tuned for people at a terminal and may change \
           between releases, so a build that works today can break on a new base image. \
-          `apt-get` and `apt-cache` are the stable, scriptable interfaces.",
+          `apt-get` and `apt-cache` are the stable, scriptable interfaces. `seaworthy fix` \
+          renames `apt` to `apt-get` for the subcommands both have with the same meaning \
+          (`install`, `update`, `remove`, ...), not for `apt upgrade`, which differs.",
     bad: "FROM debian:12.7\nRUN apt update && apt install -y curl\n",
     good: "FROM debian:12.7\nRUN apt-get update && apt-get install -y curl\n",
 };
@@ -25,6 +48,10 @@ static META: RuleMeta = RuleMeta {
 impl DockerfileRule for AptInsteadOfAptGet {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn fix_kind(&self) -> crate::FixKind {
+        crate::FixKind::Safe
     }
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
@@ -48,14 +75,23 @@ impl DockerfileRule for AptInsteadOfAptGet {
                     } else {
                         format!("{instead} {sub}")
                     };
-                    out.push(Finding::new(
+                    let span = run.source_span(name.span.clone());
+                    let mut finding = Finding::new(
                         &META,
-                        run.source_span(name.span.clone()),
+                        span,
                         format!(
                             "use `{suggestion}` in scripts: `apt` has no stable command-line \
                              interface"
                         ),
-                    ));
+                    );
+                    let plain = name.value.as_deref() == Some(name.raw.as_str())
+                        && name.raw.ends_with("apt")
+                        && cx.file.slice(span) == name.raw;
+                    if plain && SAME_IN_APT_GET.contains(&sub) {
+                        let edit = Edit::replace(span, format!("{}-get", name.raw));
+                        finding = finding.with_fix(Fix::safe("write `apt-get`", vec![edit]));
+                    }
+                    out.push(finding);
                 }
             }
         }
@@ -66,6 +102,7 @@ impl DockerfileRule for AptInsteadOfAptGet {
 mod tests {
     use super::*;
     use crate::testing::*;
+    use crate::FixKind;
 
     #[test]
     fn documented_examples() {
@@ -104,6 +141,67 @@ mod tests {
             found[0].1.starts_with("use `apt-cache search`"),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn fix_renames_the_command() {
+        let rule = &AptInsteadOfAptGet;
+        assert_fix(
+            rule,
+            "FROM debian\nRUN apt update && apt install -y curl\n",
+            "FROM debian\nRUN apt-get update && apt-get install -y curl\n",
+            FixKind::Safe,
+        );
+        // Options before the subcommand, a path, sudo, continuation lines and comments, CRLF.
+        assert_fix(
+            rule,
+            "FROM debian\r\nRUN apt -o Acquire::Retries=3 update \\\r\n# then\r\n && sudo /usr/bin/apt \\\r\n    purge -y vim\r\n",
+            "FROM debian\r\nRUN apt-get -o Acquire::Retries=3 update \\\r\n# then\r\n && sudo /usr/bin/apt-get \\\r\n    purge -y vim\r\n",
+            FixKind::Safe,
+        );
+        // A heredoc script, a nested shell, a build stage.
+        assert_fix(
+            rule,
+            "FROM debian AS build\nRUN <<EOF\nset -e\napt-get update\napt autoremove -y\nEOF\n\
+             FROM debian\nRUN sh -c 'apt clean'\n",
+            "FROM debian AS build\nRUN <<EOF\nset -e\napt-get update\napt-get autoremove -y\nEOF\n\
+             FROM debian\nRUN sh -c 'apt-get clean'\n",
+            FixKind::Safe,
+        );
+        // The backtick escape directive.
+        assert_fix(
+            rule,
+            "# escape=`\nFROM debian\nRUN apt update `\n && apt install -y curl\n",
+            "# escape=`\nFROM debian\nRUN apt-get update `\n && apt-get install -y curl\n",
+            FixKind::Safe,
+        );
+        // Only the subcommands that mean the same are renamed.
+        let (got, _) = fixed(
+            rule,
+            "FROM debian\nRUN apt update && apt list --installed && apt install -y curl\n",
+        );
+        assert_eq!(
+            got,
+            "FROM debian\nRUN apt-get update && apt list --installed && apt-get install -y curl\n"
+        );
+    }
+
+    #[test]
+    fn no_fix_where_apt_get_differs_or_the_word_is_not_plain() {
+        let rule = &AptInsteadOfAptGet;
+        // apt-get has no such subcommand, or a different meaning for it.
+        assert_no_fix(rule, "FROM debian\nRUN apt list --installed\n");
+        assert_no_fix(rule, "FROM debian\nRUN apt search curl\n");
+        assert_no_fix(rule, "FROM debian\nRUN apt show curl\n");
+        assert_no_fix(rule, "FROM debian\nRUN apt upgrade -y\n");
+        assert_no_fix(rule, "FROM debian\nRUN apt full-upgrade -y\n");
+        // No subcommand, or one a variable gives.
+        assert_no_fix(rule, "FROM debian\nRUN apt\n");
+        assert_no_fix(rule, "FROM debian\nARG OP=install\nRUN apt $OP -y curl\n");
+        // The command word is quoted, escaped or split by a continuation.
+        assert_no_fix(rule, "FROM debian\nRUN 'apt' update\n");
+        assert_no_fix(rule, "FROM debian\nRUN \\apt update\n");
+        assert_no_fix(rule, "FROM debian\nRUN ap\\\nt update\n");
     }
 
     #[test]

@@ -1,8 +1,8 @@
-use seaworthy_dockerfile::shell::Dialect;
-use seaworthy_dockerfile::{Args, Keyword, Step};
+use seaworthy_dockerfile::shell::{Dialect, Script};
+use seaworthy_dockerfile::{Arg, Args, Instruction, Keyword, SkippedLine, Step};
 
 use super::{DockerfileContext, DockerfileRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Edit, Finding, Fix, RuleMeta, Severity};
 
 /// The final image starts its process through the shell: the `ENTRYPOINT` in effect, or the
 /// `CMD` in effect when there is no `ENTRYPOINT`, is written in shell form and the shell is a
@@ -11,6 +11,16 @@ use crate::{Category, Finding, RuleMeta, Severity};
 /// and a command that starts with `exec` (the shell replaces itself) are left alone. Unlike
 /// BuildKit's check, an explicit `SHELL ["/bin/bash", "-c"]` does not silence it: bash as PID 1
 /// forwards signals no better than sh.
+///
+/// The fix rewrites a shell-form `CMD` as the JSON array of its words when the command uses
+/// no shell feature at all, so that the only change is the one the rule asks for: the
+/// program, not `/bin/sh`, is PID 1 and receives the signals. The words must split the way sh
+/// splits them with nothing to expand: plain characters, and `'...'` or `"..."` quotes
+/// (without `$`, backquotes or backslashes inside) resolved as sh resolves them; no variable,
+/// glob, tilde, brace, comment, operator, redirection, assignment, escape, shell keyword or
+/// builtin (`cd`, `export`, `.`). The shell in effect must be the default `/bin/sh -c`, and
+/// no comment line may sit inside the instruction. A shell-form `ENTRYPOINT` gets no fix: in
+/// exec form it would start receiving the CMD and `docker run` arguments it ignores today.
 pub struct ShellFormCmd;
 
 static META: RuleMeta = RuleMeta {
@@ -31,7 +41,11 @@ static META: RuleMeta = RuleMeta {
           only the CMD or ENTRYPOINT that takes effect in the final image is reported, not an \
           earlier one a later one replaces, nor one in a build stage; `HEALTHCHECK CMD` in \
           shell form is not reported (its shell is not PID 1 and receives no signals), nor is \
-          a shell form run by a PowerShell or cmd `SHELL`.",
+          a shell form run by a PowerShell or cmd `SHELL`. `seaworthy fix` rewrites a \
+          shell-form CMD in exec form when it is a plain command under `/bin/sh -c`, with no \
+          variable, glob, operator, redirection or other shell syntax, so the only change is \
+          that the program receives the signals; a shell-form ENTRYPOINT is left to a person, \
+          since in exec form it would start receiving the CMD and `docker run` arguments.",
     bad: "FROM node:20.18.0-slim\nCOPY . /app\nCMD node /app/server.js\n",
     good: "FROM node:20.18.0-slim\nCOPY . /app\nCMD [\"node\", \"/app/server.js\"]\n",
 };
@@ -39,6 +53,10 @@ static META: RuleMeta = RuleMeta {
 impl DockerfileRule for ShellFormCmd {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn fix_kind(&self) -> crate::FixKind {
+        crate::FixKind::Safe
     }
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
@@ -95,14 +113,128 @@ impl DockerfileRule for ShellFormCmd {
         if let Some(span) = shell.span {
             finding = finding.with_related(span, "the shell that runs as PID 1 is set here");
         }
+        let default_shell =
+            shell.argv.len() == 2 && shell.argv[0] == "/bin/sh" && shell.argv[1] == "-c";
+        if ins.kind == Keyword::Cmd && default_shell {
+            if let Some(fix) = exec_form_fix(ins, command, &text) {
+                finding = finding.with_fix(fix);
+            }
+        }
         out.push(finding);
     }
+}
+
+/// The shell-form command `text` (the logical text of `command`) rewritten as a JSON array,
+/// when it is a plain command without shell syntax.
+fn exec_form_fix(ins: &Instruction, command: &Arg, text: &str) -> Option<Fix> {
+    if ins
+        .skipped
+        .iter()
+        .any(|s| matches!(s, SkippedLine::Comment(_)))
+    {
+        return None;
+    }
+    let words = plain_words(text)?;
+    let first = words.first()?;
+    if first.is_empty() || NOT_A_PROGRAM.contains(&first.as_str()) {
+        return None;
+    }
+    // The shell parser must see the same: one command, these words, nothing else.
+    let script = Script::parse(text, Dialect::Posix);
+    let [cmd] = script.commands.as_slice() else {
+        return None;
+    };
+    let values: Vec<Option<&str>> = std::iter::once(cmd.name.as_ref()?.value.as_deref())
+        .chain(cmd.arg_values())
+        .collect();
+    if script.has_errors
+        || !cmd.assignments.is_empty()
+        || !cmd.redirects.is_empty()
+        || values.len() != words.len()
+        || values
+            .iter()
+            .zip(&words)
+            .any(|(v, w)| *v != Some(w.as_str()))
+    {
+        return None;
+    }
+    let json = words
+        .iter()
+        .map(|w| format!("\"{}\"", w.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(Fix::safe(
+        "write the exec form, so the program is PID 1",
+        vec![Edit::replace(command.span, format!("[{json}]"))],
+    ))
+}
+
+/// Shell keywords and builtins: in exec form they would not be run by a shell.
+#[rustfmt::skip]
+const NOT_A_PROGRAM: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "in",
+    "function", "select", "time", "coproc", "{", "}", "!", "[[", "]]", "cd", "export", "set",
+    "unset", "source", ".", "eval", "exec", "trap", "ulimit", "umask", "alias", "unalias",
+    "readonly", "shift", "wait", "exit", "return", "break", "continue", "local", "declare",
+    "typeset", "let", "read", "getopts", "hash", "type", "command", "times", "jobs", "fg", "bg",
+    ":", "builtin", "enable", "shopt", "logout", "pushd", "popd", "dirs", "disown", "suspend",
+    "caller", "mapfile", "readarray",
+];
+
+/// The words sh makes of `text` when `text` has nothing for sh to expand or interpret: words
+/// of plain characters split at spaces and tabs, with `'...'` and `"..."` quotes removed as sh
+/// removes them (a double-quoted part without `$`, backquote or backslash). `None` for
+/// anything else: variables, globs, `~`, braces, `#` comments, operators, redirections,
+/// escapes, an assignment, a control character.
+fn plain_words(text: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => words.extend(word.take()),
+            '\'' | '"' => {
+                let mut quoted = String::new();
+                loop {
+                    let q = chars.next()?;
+                    if q == c {
+                        break;
+                    }
+                    if q.is_control() || (c == '"' && matches!(q, '$' | '`' | '\\')) {
+                        return None;
+                    }
+                    quoted.push(q);
+                }
+                word.get_or_insert_with(String::new).push_str(&quoted);
+            }
+            // `#` starts a comment at the start of a word only.
+            '#' if word.is_some() => word.get_or_insert_with(String::new).push(c),
+            c if c.is_ascii_alphanumeric()
+                || "-_./:=,+@%^".contains(c)
+                || (!c.is_ascii() && !c.is_whitespace() && !c.is_control()) =>
+            {
+                word.get_or_insert_with(String::new).push(c)
+            }
+            _ => return None,
+        }
+    }
+    words.extend(word);
+    // `NAME=value` first is an assignment, not a command.
+    let first = text.trim_start_matches([' ', '\t']);
+    let name_len = first
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(first.len());
+    if name_len > 0 && first[name_len..].starts_with('=') && !first.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
+    Some(words)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::*;
+    use crate::FixKind;
 
     #[test]
     fn documented_examples() {
@@ -143,6 +275,112 @@ mod tests {
             "FROM alpine\nCMD ./server \\\n  --port 80\n",
             &[2],
         );
+    }
+
+    #[test]
+    fn fix_writes_the_exec_form() {
+        let rule = &ShellFormCmd;
+        assert_fix(
+            rule,
+            "FROM alpine\nCMD ./server --port 80\n",
+            "FROM alpine\nCMD [\"./server\", \"--port\", \"80\"]\n",
+            FixKind::Safe,
+        );
+        // Quotes resolved as sh resolves them, JSON-escaped; odd spacing, lower case, CRLF.
+        assert_fix(
+            rule,
+            "from alpine\r\ncmd   python -c 'print(\"a\\\\b\")'  --name=\"my app\"x '' \r\n",
+            "from alpine\r\ncmd   [\"python\", \"-c\", \"print(\\\"a\\\\\\\\b\\\")\", \"--name=my appx\", \"\"] \r\n",
+            FixKind::Safe,
+        );
+        // Continuation lines: the whole argument becomes one line; `#` inside a word.
+        assert_fix(
+            rule,
+            "FROM alpine\nCMD ./server \\\n    --port 80 \\\n    --tag a#b\nEXPOSE 80\n",
+            "FROM alpine\nCMD [\"./server\", \"--port\", \"80\", \"--tag\", \"a#b\"]\nEXPOSE 80\n",
+            FixKind::Safe,
+        );
+        // The backtick escape directive; an inherited CMD is fixed in its stage.
+        assert_fix(
+            rule,
+            "# escape=`\nFROM alpine AS base\nCMD node `\n  server.js\nFROM base\nRUN id\n",
+            "# escape=`\nFROM alpine AS base\nCMD [\"node\", \"server.js\"]\nFROM base\nRUN id\n",
+            FixKind::Safe,
+        );
+        // An explicit SHELL that is the default.
+        assert_fix(
+            rule,
+            "FROM alpine\nSHELL [\"/bin/sh\", \"-c\"]\nCMD nginx -g daemon\n",
+            "FROM alpine\nSHELL [\"/bin/sh\", \"-c\"]\nCMD [\"nginx\", \"-g\", \"daemon\"]\n",
+            FixKind::Safe,
+        );
+    }
+
+    #[test]
+    fn no_fix_where_the_shell_does_something() {
+        let rule = &ShellFormCmd;
+        for cmd in [
+            "./server --port $PORT",
+            "./server --port ${PORT:-80}",
+            "./server \"$@\"",
+            "./server \"a\\\"b\"",
+            "./server \\-x",
+            "./server *.conf",
+            "./server file?",
+            "./server [ab]",
+            "./server ~/conf",
+            "./server {a,b}",
+            "./server # a comment",
+            "./migrate; ./server",
+            "./migrate && ./server",
+            "./server | tee log",
+            "./server > /log",
+            "./server 2>&1",
+            "./server &",
+            "(./server)",
+            "$(which server)",
+            "`which server`",
+            "PORT=80 ./server",
+            "'unterminated",
+            "cd /app",
+            ". /env.sh",
+            "if true; then ./server; fi",
+            "! ./server",
+            "sudo ./server",
+        ] {
+            assert_no_fix(rule, &format!("FROM alpine\nCMD {cmd}\n"));
+        }
+        // A comment line inside the instruction would be lost.
+        assert_no_fix(
+            rule,
+            "FROM alpine\nCMD ./server \\\n# the port\n  --port 80\n",
+        );
+        // Another shell, or the default shell with other options.
+        assert_no_fix(
+            rule,
+            "FROM debian\nSHELL [\"/bin/bash\", \"-c\"]\nCMD ./server\n",
+        );
+        assert_no_fix(
+            rule,
+            "FROM debian\nSHELL [\"/bin/sh\", \"-e\", \"-c\"]\nCMD ./server\n",
+        );
+        // A shell-form ENTRYPOINT would start receiving arguments.
+        assert_no_fix(rule, "FROM alpine\nENTRYPOINT ./server\n");
+    }
+
+    #[test]
+    fn words_split_as_sh_splits_them() {
+        assert_eq!(
+            plain_words(" a  'b c'd\"e f\" '' \t"),
+            Some(vec!["a".into(), "b cde f".into(), "".into()])
+        );
+        assert_eq!(plain_words("a=b c"), None);
+        assert_eq!(plain_words("_a1=b"), None);
+        assert_eq!(
+            plain_words("./a --x=1 é"),
+            Some(vec!["./a".into(), "--x=1".into(), "é".into()])
+        );
+        assert_eq!(plain_words("a 'b\tc'"), None);
     }
 
     #[test]
