@@ -180,8 +180,10 @@ pub fn assert_fires_with(
 /// Compose rules, tested on projects loaded by the real loader from files written to a
 /// temporary directory.
 pub mod compose {
+    use seaworthy_compose::{yaml, Project};
+
     use crate::rules::compose::{ComposeContext, ComposeRule};
-    use crate::{Fix, FixKind, Settings, WriteKind};
+    use crate::{Finding, Fix, FixKind, Settings, WriteKind};
 
     /// The findings of `rule` on the project made of `files` (name, text; the first is the
     /// main file, the others are passed as further `-f` files when their name contains
@@ -269,6 +271,17 @@ pub mod compose {
         rule: &dyn ComposeRule,
         files: &[(&str, &str)],
     ) -> (Vec<(String, String)>, Vec<Fix>) {
+        fixed_files_with(&[rule], files)
+    }
+
+    /// [`fixed_files`] with the fixes of several rules together, as `seaworthy fix` applies
+    /// them. Every fix offered on the way must stay inside its service
+    /// ([`fix_stays_in_service`]).
+    pub fn fixed_files_with(
+        rules: &[&dyn ComposeRule],
+        files: &[(&str, &str)],
+    ) -> (Vec<(String, String)>, Vec<Fix>) {
+        let ids: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
         let dir = tempfile::tempdir().unwrap();
         let mut compose_files = Vec::new();
         for (i, (name, text)) in files.iter().enumerate() {
@@ -297,7 +310,17 @@ pub mod compose {
             }
             let cx = ComposeContext::new(&project, &settings);
             let mut out = Vec::new();
-            rule.check(&cx, &mut out);
+            for rule in rules {
+                rule.check(&cx, &mut out);
+            }
+            for f in out.iter().filter(|f| f.fix.is_some()) {
+                assert!(
+                    fix_stays_in_service(&project, f),
+                    "{}: an edit lies outside the service: {f:?}\n{}",
+                    f.rule.id,
+                    project.files[f.file].text
+                );
+            }
             Ok::<_, String>((project, out))
         };
         let (first, _) = load(&[], &mut paths).unwrap_or_else(|e| panic!("{e}"));
@@ -307,7 +330,7 @@ pub mod compose {
             |t| load(t, &mut paths).map(|(_, out)| out),
             |_, _| true,
         )
-        .unwrap_or_else(|e| panic!("{}: fixing failed: {e:?}", rule.meta().id));
+        .unwrap_or_else(|e| panic!("{ids:?}: fixing failed: {e:?}"));
         let mut fixes = Vec::new();
         for applied in &done.applied {
             let base = paths[applied.file].parent().unwrap().to_path_buf();
@@ -367,10 +390,9 @@ pub mod compose {
         out
     }
 
-    #[allow(dead_code)] // until the Compose rules have fixes
     /// Asserts that the fixes of `rule` turn the one-file project `bad` into `want`: each
-    /// fix offered is of `kind`, the rule is silent on the result, and fixing it again
-    /// changes nothing.
+    /// fix offered is of `kind` and stays inside its service, the rule is silent on the
+    /// result, and fixing it again changes nothing.
     pub fn assert_fix(rule: &dyn ComposeRule, bad: &str, want: &str, kind: FixKind) {
         let id = rule.meta().id;
         let (files, fixes) = fixed_files(rule, &[("compose.yaml", bad)]);
@@ -393,7 +415,45 @@ pub mod compose {
         );
     }
 
-    #[allow(dead_code)] // until the Compose rules have fixes
+    /// Whether every edit of `f`'s fix lies inside the entry of the service the finding is
+    /// in, in the finding's file: from the service's key to the end of the line its value
+    /// ends on. A fix that writes a secret file may also edit the top-level `secrets:` entry
+    /// (to the end of its last line) or insert at the end of the file.
+    pub fn fix_stays_in_service(project: &Project, f: &Finding) -> bool {
+        let Some(fix) = &f.fix else { return true };
+        let text = &project.files[f.file].text;
+        let line_end = |at: usize| {
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            end - usize::from(text[..end].ends_with('\r'))
+        };
+        let docs = yaml::parse_documents(text).unwrap();
+        let mut allowed = Vec::new();
+        for doc in &docs {
+            for (k, v) in doc
+                .root
+                .get("services")
+                .and_then(|s| s.as_map())
+                .unwrap_or(&[])
+            {
+                let entry = (k.span.start, line_end(v.span.end.max(k.span.end)));
+                if entry.0 <= f.span.start && f.span.end <= entry.1 {
+                    allowed.push(entry);
+                }
+            }
+            if let Some((k, v)) = doc.root.entry("secrets").filter(|_| !fix.writes.is_empty()) {
+                allowed.push((k.span.start, line_end(v.span.end.max(k.span.end))));
+            }
+        }
+        if !fix.writes.is_empty() {
+            allowed.push((text.len(), text.len()));
+        }
+        fix.edits.iter().all(|e| {
+            allowed
+                .iter()
+                .any(|&(start, end)| start <= e.span.start && e.span.end <= end)
+        })
+    }
+
     /// Asserts the rule fires on the one-file project `src` and offers no fix there.
     pub fn assert_no_fix(rule: &dyn ComposeRule, src: &str) {
         let id = rule.meta().id;
@@ -403,6 +463,25 @@ pub mod compose {
         );
         let (_, fixes) = fixed_files(rule, &[("compose.yaml", src)]);
         assert!(fixes.is_empty(), "{id} offers a fix on:\n{src}");
+    }
+
+    /// Asserts the rule fires on the project made of `files` (as [`findings_with`] takes
+    /// them) and offers no fix there: every file stays as it was.
+    pub fn assert_no_fix_in(rule: &dyn ComposeRule, files: &[(&str, &str)]) {
+        let id = rule.meta().id;
+        let found = findings_with(rule, &Settings::default(), files);
+        assert!(!found.is_empty(), "{id} does not fire on {files:?}");
+        let (after, fixes) = fixed_files(rule, files);
+        assert!(
+            fixes.is_empty(),
+            "{id} offers a fix on {files:?}: {fixes:?}"
+        );
+        for (name, text) in files {
+            assert!(
+                after.iter().any(|(n, t)| n == name && t == text),
+                "{id} changed {name}: {after:?}"
+            );
+        }
     }
 
     /// The rule's documented bad example triggers it, its good example does not.

@@ -1,7 +1,8 @@
 use seaworthy_compose::Service;
 
+use super::yaml_edit::{NewValue, ServiceSite, Written};
 use super::{finding_at, ComposeContext, ComposeRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Finding, Fix, RuleMeta, Severity};
 
 /// A service keeps Docker's default capability set: no `cap_drop: [ALL]`.
 pub struct CapDropAllMissing;
@@ -20,7 +21,9 @@ static META: RuleMeta = RuleMeta {
           `cap_add` then gives back only what the service needs (e.g. NET_BIND_SERVICE). \
           `ALL` is matched case-insensitively and with or without the `CAP_` prefix, as \
           Docker reads it, after merging override files. Differs from KICS: a `cap_drop` \
-          list without `ALL` is reported too.",
+          list without `ALL` is reported too. `seaworthy fix --unsafe-fixes` adds `ALL` to \
+          `cap_drop`; unsafe, since a service that needs a capability then fails until it is \
+          listed in `cap_add`.",
     bad: "services:\n  app:\n    image: nginx:1.27.2\n",
     good: "services:\n  app:\n    image: nginx:1.27.2\n    cap_drop: [ALL]\n    \
            cap_add: [NET_BIND_SERVICE, CHOWN, SETUID, SETGID]\n",
@@ -42,9 +45,29 @@ fn drops_all(service: &Service) -> bool {
         .any(|c| capability(&c.value) == "ALL")
 }
 
+/// `ALL` added to `cap_drop`, or `cap_drop: [ALL]` added: unsafe, the service may need one of
+/// the capabilities it loses.
+fn drop_all(cx: &ComposeContext<'_>, service: &Service, file: usize) -> Option<Fix> {
+    let mut site = ServiceSite::find(cx.project, service, file)?;
+    let all = NewValue::str("ALL");
+    match site.key("cap_drop") {
+        Written::Missing => site.add_key("cap_drop", &NewValue::List(vec![all]))?,
+        Written::Here => site.push_item(&["cap_drop"], &all)?,
+        Written::Elsewhere => return None,
+    }
+    Some(Fix::unsafe_(
+        "drop all capabilities (`cap_add` what the service needs)",
+        site.finish()?,
+    ))
+}
+
 impl ComposeRule for CapDropAllMissing {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn fix_kind(&self) -> crate::FixKind {
+        crate::FixKind::Unsafe
     }
 
     fn check(&self, cx: &ComposeContext<'_>, out: &mut Vec<Finding>) {
@@ -56,7 +79,7 @@ impl ComposeRule for CapDropAllMissing {
                 Some(t) => t.origin,
                 None => service.name_origin,
             };
-            out.push(finding_at(
+            let finding = finding_at(
                 &META,
                 origin,
                 format!(
@@ -64,7 +87,11 @@ impl ComposeRule for CapDropAllMissing {
                      and `cap_add` only those it needs",
                     service.name
                 ),
-            ));
+            );
+            out.push(match drop_all(cx, service, finding.file) {
+                Some(fix) => finding.with_fix(fix),
+                None => finding,
+            });
         }
     }
 }
@@ -125,5 +152,56 @@ mod tests {
             ],
         );
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn fix_drops_all() {
+        use crate::FixKind::Unsafe;
+        assert_fix(
+            &CapDropAllMissing,
+            "services:\n  a:\n    image: x:1.0.0\n  b:\n    image: y:1.0.0\n    cap_drop: [ALL]\n",
+            "services:\n  a:\n    image: x:1.0.0\n    cap_drop: [ALL]\n  b:\n    image: y:1.0.0\n    cap_drop: [ALL]\n",
+            Unsafe,
+        );
+        assert_fix(
+            &CapDropAllMissing,
+            "services:\n  a:\n    image: x:1.0.0\n    cap_drop:\n      - NET_RAW\n      # and more\n      - MKNOD\n    # end of a\n",
+            "services:\n  a:\n    image: x:1.0.0\n    cap_drop:\n      - NET_RAW\n      # and more\n      - MKNOD\n      - ALL\n    # end of a\n",
+            Unsafe,
+        );
+        assert_fix(
+            &CapDropAllMissing,
+            "services:\r\n    a:\r\n        image: \"x:1.0.0\"\r\n        cap_drop: []\r\n",
+            "services:\r\n    a:\r\n        image: \"x:1.0.0\"\r\n        cap_drop: [\"ALL\"]\r\n",
+            Unsafe,
+        );
+        assert_fix(
+            &CapDropAllMissing,
+            "services:\n    a:\n        image: x:1.0.0",
+            "services:\n    a:\n        image: x:1.0.0\n        cap_drop:\n            - ALL",
+            Unsafe,
+        );
+    }
+
+    #[test]
+    fn no_fix_where_the_edit_would_be_a_guess() {
+        assert_no_fix(&CapDropAllMissing, "services:\n  a: {image: x:1.0.0}\n");
+        assert_no_fix_in(
+            &CapDropAllMissing,
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  a:\n    image: x:1.0.0\n    cap_drop: [NET_RAW]\n",
+                ),
+                (
+                    "compose.override.yaml",
+                    "services:\n  a:\n    cap_drop: [MKNOD]\n",
+                ),
+            ],
+        );
+        assert_no_fix(
+            &CapDropAllMissing,
+            "x-caps: &caps [NET_RAW]\nservices:\n  a:\n    image: x:1.0.0\n    cap_drop: *caps\n",
+        );
     }
 }

@@ -1,8 +1,9 @@
 use seaworthy_compose::model::Tree;
 use seaworthy_compose::Service;
 
+use super::yaml_edit::{NewValue, ServiceSite};
 use super::{finding_at, ComposeContext, ComposeRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Finding, Fix, RuleMeta, Severity};
 
 /// A service whose PID 1 is not an init: no `init: true`, and neither the service's
 /// `entrypoint:`/`command:` nor the ENTRYPOINT/CMD of the Dockerfile it builds starts one.
@@ -33,7 +34,8 @@ static META: RuleMeta = RuleMeta {
           after the grace period, mid-request. `init: true` puts Docker's tini in front of \
           the command; an image whose ENTRYPOINT starts tini, dumb-init or s6-overlay's \
           `/init` does the same. Only a Dockerfile built here is read: for a pulled image \
-          the finding is info, since the image may start an init of its own.",
+          the finding is info, since the image may start an init of its own. `seaworthy fix` \
+          adds `init: true` to a service that does not set `init`.",
     bad: "services:\n  app:\n    build:\n      context: .\n      dockerfile_inline: |\n        FROM python:3.12-slim\n        CMD [\"python\", \"-m\", \"http.server\"]\n",
     good: "services:\n  app:\n    build:\n      context: .\n      dockerfile_inline: |\n        FROM python:3.12-slim\n        CMD [\"python\", \"-m\", \"http.server\"]\n    init: true\n",
 };
@@ -101,9 +103,20 @@ fn starts_init(cx: &ComposeContext<'_>, service: &Service) -> Option<bool> {
     built.map(|(_, cmd)| cmd.is_some_and(|c| is_init(&c)))
 }
 
+/// `init: true` added to a service that does not set `init` (one written whole in one place).
+fn add_init(cx: &ComposeContext<'_>, service: &Service, file: usize) -> Option<Fix> {
+    let mut site = ServiceSite::find(cx.project, service, file)?;
+    site.add_key("init", &NewValue::Raw("true".into()))?;
+    Some(Fix::safe("add `init: true`", site.finish()?))
+}
+
 impl ComposeRule for InitMissing {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn fix_kind(&self) -> crate::FixKind {
+        crate::FixKind::Safe
     }
 
     fn check(&self, cx: &ComposeContext<'_>, out: &mut Vec<Finding>) {
@@ -146,6 +159,11 @@ impl ComposeRule for InitMissing {
             };
             if known.is_none() {
                 finding.severity = Severity::Info;
+            }
+            if service.init.is_none() {
+                if let Some(fix) = add_init(cx, service, finding.file) {
+                    finding = finding.with_fix(fix);
+                }
             }
             out.push(finding);
         }
@@ -298,5 +316,101 @@ mod tests {
             ),
         ]);
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn fix_adds_init_true() {
+        use crate::FixKind::Safe;
+        assert_fix(
+            &InitMissing,
+            "services:\n  web:\n    image: nginx:1.27.2\n",
+            "services:\n  web:\n    image: nginx:1.27.2\n    init: true\n",
+            Safe,
+        );
+        // Comments between keys stay; trailing comments belong to what follows; the last
+        // service without a final newline.
+        assert_fix(
+            &InitMissing,
+            "services:\n  web:\n    # the proxy\n    image: nginx:1.27.2 # pinned\n    # ports: [\"80:80\"]\n\n  app:\n    image: x:1\n    command: [\"app\"]",
+            "services:\n  web:\n    # the proxy\n    image: nginx:1.27.2 # pinned\n    init: true\n    # ports: [\"80:80\"]\n\n  app:\n    image: x:1\n    command: [\"app\"]\n    init: true",
+            Safe,
+        );
+        // Four-space indentation, CRLF line endings.
+        assert_fix(
+            &InitMissing,
+            "services:\r\n    web:\r\n        image: nginx:1.27.2\r\n",
+            "services:\r\n    web:\r\n        image: nginx:1.27.2\r\n        init: true\r\n",
+            Safe,
+        );
+        // After a block scalar, at the end of its last line.
+        assert_fix(
+            &InitMissing,
+            "services:\n  app:\n    image: x:1\n    command: >\n      app\n      --serve\n\nvolumes: {}\n",
+            "services:\n  app:\n    image: x:1\n    command: >\n      app\n      --serve\n    init: true\n\nvolumes: {}\n",
+            Safe,
+        );
+    }
+
+    #[test]
+    fn no_fix_where_the_edit_would_be_a_guess() {
+        // Flow style; `init: false` written on purpose; a merge key.
+        assert_no_fix(
+            &InitMissing,
+            "services:\n  web: {image: \"nginx:1.27.2\"}\n",
+        );
+        assert_no_fix(
+            &InitMissing,
+            "services:\n  web:\n    image: nginx:1.27.2\n    init: false\n",
+        );
+        // A merge key's keys come from the anchor; the key is added to the service's own
+        // block, where it overrides nothing the anchor gives.
+        crate::testing::compose::assert_fix(
+            &InitMissing,
+            "x-base: &base\n  image: nginx:1.27.2\nservices:\n  web:\n    <<: *base\n    restart: always\n",
+            "x-base: &base\n  image: nginx:1.27.2\nservices:\n  web:\n    <<: *base\n    restart: always\n    init: true\n",
+            crate::FixKind::Safe,
+        );
+        // With the merge key last.
+        crate::testing::compose::assert_fix(
+            &InitMissing,
+            "x-base: &base\n  image: nginx:1.27.2\nservices:\n  web:\n    restart: always\n    <<: *base\n",
+            "x-base: &base\n  image: nginx:1.27.2\nservices:\n  web:\n    restart: always\n    <<: *base\n    init: true\n",
+            crate::FixKind::Safe,
+        );
+        // Read through `include:` (a file other projects may share), or made by `extends`.
+        assert_no_fix_in(
+            &InitMissing,
+            &[
+                ("compose.yaml", "include:\n  - shared/db.yaml\n"),
+                (
+                    "shared/db.yaml",
+                    "services:\n  db:\n    image: postgres:16.4\n",
+                ),
+            ],
+        );
+        assert_no_fix_in(
+            &InitMissing,
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  web:\n    extends:\n      file: base.yaml\n      service: base\n",
+                ),
+                ("base.yaml", "services:\n  base:\n    image: nginx:1.27.2\n"),
+            ],
+        );
+        // Defined in an override file too.
+        assert_no_fix_in(
+            &InitMissing,
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  web:\n    image: nginx:1.27.2\n",
+                ),
+                (
+                    "compose.override.yaml",
+                    "services:\n  web:\n    restart: always\n",
+                ),
+            ],
+        );
     }
 }

@@ -1,5 +1,8 @@
+use seaworthy_compose::Service;
+
+use super::yaml_edit::{NewValue, ServiceSite, Written};
 use super::{finding_at, ComposeContext, ComposeRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Finding, Fix, RuleMeta, Severity};
 
 /// A service whose logs grow without bound: no `logging:` (Docker's default `json-file`
 /// driver keeps everything), or the `json-file` driver without `max-size` and `max-file`.
@@ -25,9 +28,11 @@ static META: RuleMeta = RuleMeta {
           (which rotates by default), or ship logs away with a driver such as `journald`, \
           `fluentd` or `awslogs`. A daemon-wide `log-opts` in /etc/docker/daemon.json also \
           bounds them, but is not part of the project and not seen here; setting rotation in \
-          the Compose file keeps it with the service wherever it runs.",
+          the Compose file keeps it with the service wherever it runs. `seaworthy fix` adds \
+          `logging` with json-file, `max-size: \"10m\"` and `max-file: \"3\"`, or the options \
+          missing from the `logging` written.",
     bad: "services:\n  app:\n    image: nginx:1.27.2\n",
-    good: "services:\n  app:\n    image: nginx:1.27.2\n    logging:\n      driver: json-file\n      options:\n        max-size: 10m\n        max-file: \"3\"\n",
+    good: "services:\n  app:\n    image: nginx:1.27.2\n    logging:\n      driver: json-file\n      options:\n        max-size: \"10m\"\n        max-file: \"3\"\n",
 };
 
 /// `max-size` set to a limit (not empty or `-1`, which mean none).
@@ -38,15 +43,65 @@ fn is_limit(value: Option<&str>) -> bool {
     })
 }
 
+/// The rotation options added: `logging` with json-file when there is none, else the options
+/// missing from the `logging` written in the service (an option written with a value that is
+/// no limit was set on purpose, and is left to the user).
+fn add_rotation(cx: &ComposeContext<'_>, service: &Service, file: usize) -> Option<Fix> {
+    let options = || {
+        [("max-size", "10m"), ("max-file", "3")]
+            .map(|(k, v)| (k.to_owned(), NewValue::Quoted(v.to_owned())))
+    };
+    let mut site = ServiceSite::find(cx.project, service, file)?;
+    match site.key("logging") {
+        Written::Missing => {
+            let mut entries = vec![("driver".to_owned(), NewValue::str("json-file"))];
+            let options = NewValue::Map(options().into());
+            entries.push(("options".to_owned(), options));
+            site.add_key("logging", &NewValue::Map(entries))?;
+        }
+        Written::Here => match site.node(&["logging", "options"]) {
+            None => {
+                let options = NewValue::Map(options().into());
+                site.add_key_under(&["logging"], "options", &options)?;
+            }
+            Some(written) => {
+                let missing: Vec<(String, NewValue)> = options()
+                    .into_iter()
+                    .filter(|(key, _)| written.get(key).is_none())
+                    .collect();
+                if missing.is_empty() {
+                    return None;
+                }
+                for (key, value) in missing {
+                    site.add_key_under(&["logging", "options"], &key, &value)?;
+                }
+            }
+        },
+        Written::Elsewhere => return None,
+    }
+    Some(Fix::safe(
+        "add log rotation (`max-size: \"10m\"`, `max-file: \"3\"`)",
+        site.finish()?,
+    ))
+}
+
 impl ComposeRule for LogRotationMissing {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
+    fn fix_kind(&self) -> crate::FixKind {
+        crate::FixKind::Safe
+    }
+
     fn check(&self, cx: &ComposeContext<'_>, out: &mut Vec<Finding>) {
         for service in cx.services() {
+            let with_fix = |finding: Finding| match add_rotation(cx, service, finding.file) {
+                Some(fix) => finding.with_fix(fix),
+                None => finding,
+            };
             let Some(logging) = &service.logging else {
-                out.push(finding_at(
+                out.push(with_fix(finding_at(
                     &META,
                     service.name_origin,
                     format!(
@@ -54,7 +109,7 @@ impl ComposeRule for LogRotationMissing {
                          logs without limit; add `logging.options` `max-size` and `max-file`",
                         service.name
                     ),
-                ));
+                )));
                 continue;
             };
             let driver = logging
@@ -79,7 +134,7 @@ impl ComposeRule for LogRotationMissing {
                 continue;
             }
             let at = logging.driver.as_ref().map_or(logging.origin, |d| d.origin);
-            out.push(finding_at(
+            out.push(with_fix(finding_at(
                 &META,
                 at,
                 format!(
@@ -88,7 +143,7 @@ impl ComposeRule for LogRotationMissing {
                     service.name,
                     missing.join(" and ")
                 ),
-            ));
+            )));
         }
     }
 }
@@ -156,5 +211,73 @@ mod tests {
             ],
         );
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn fix_adds_rotation() {
+        use crate::FixKind::Safe;
+        assert_fix(
+            &LogRotationMissing,
+            "services:\n  a:\n    image: x:1.0.0 # pinned\n\n  # the cache\n  b:\n    image: y:1.0.0\n    logging:\n      driver: local\n",
+            "services:\n  a:\n    image: x:1.0.0 # pinned\n    logging:\n      driver: json-file\n      options:\n        max-size: \"10m\"\n        max-file: \"3\"\n\n  # the cache\n  b:\n    image: y:1.0.0\n    logging:\n      driver: local\n",
+            Safe,
+        );
+        // The driver written is kept; the options block is added to it.
+        assert_fix(
+            &LogRotationMissing,
+            "services:\n    a:\n        logging:\n            driver: json-file\n        image: x:1.0.0\n",
+            "services:\n    a:\n        logging:\n            driver: json-file\n            options:\n                max-size: \"10m\"\n                max-file: \"3\"\n        image: x:1.0.0\n",
+            Safe,
+        );
+        // Only the missing option, in single quotes as the file writes them, CRLF, no final
+        // newline.
+        assert_fix(
+            &LogRotationMissing,
+            "services:\r\n  a:\r\n    image: 'x:1.0.0'\r\n    logging:\r\n      options:\r\n        max-size: '20m'",
+            "services:\r\n  a:\r\n    image: 'x:1.0.0'\r\n    logging:\r\n      options:\r\n        max-size: '20m'\r\n        max-file: '3'",
+            Safe,
+        );
+        // Flow mappings get flow entries.
+        assert_fix(
+            &LogRotationMissing,
+            "services:\n  a:\n    image: x:1.0.0\n    logging: {driver: json-file, options: {max-file: \"5\"}}\n",
+            "services:\n  a:\n    image: x:1.0.0\n    logging: {driver: json-file, options: {max-file: \"5\", max-size: \"10m\"}}\n",
+            Safe,
+        );
+    }
+
+    #[test]
+    fn no_fix_where_the_edit_would_be_a_guess() {
+        assert_no_fix(&LogRotationMissing, "services:\n  a: {image: x:1.0.0}\n");
+        // A value that is no limit, written or interpolated, is the user's to change.
+        assert_no_fix(
+            &LogRotationMissing,
+            "services:\n  a:\n    image: x:1.0.0\n    logging:\n      options:\n        max-size: \"-1\"\n        max-file: \"3\"\n",
+        );
+        assert_no_fix_in(
+            &LogRotationMissing,
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  a:\n    image: x:1.0.0\n    logging:\n      driver: json-file\n      options:\n        max-size: ${LOG_SIZE:-10m}\n        max-file: \"3\"\n",
+                ),
+                (".env", "LOG_SIZE=-1\n"),
+            ],
+        );
+        // `logging` from an override file, or from an anchor.
+        assert_no_fix_in(
+            &LogRotationMissing,
+            &[
+                ("compose.yaml", "services:\n  a:\n    image: x:1.0.0\n"),
+                (
+                    "compose.override.yaml",
+                    "services:\n  a:\n    logging:\n      driver: json-file\n",
+                ),
+            ],
+        );
+        assert_no_fix(
+            &LogRotationMissing,
+            "x-logging: &logging\n  driver: json-file\nservices:\n  a:\n    image: x:1.0.0\n    logging: *logging\n",
+        );
     }
 }

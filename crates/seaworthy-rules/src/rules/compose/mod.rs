@@ -75,6 +75,7 @@ pub trait ComposeRule: Sync {
 }
 
 mod built;
+pub(crate) mod yaml_edit;
 
 macro_rules! compose_rules {
     ($($module:ident::$rule:ident),* $(,)?) => {

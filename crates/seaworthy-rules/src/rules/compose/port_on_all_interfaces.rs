@@ -1,6 +1,10 @@
+use seaworthy_compose::model::Port;
+use seaworthy_compose::Service;
+
 use super::database_without_volume::data_directories;
+use super::yaml_edit::{NewValue, Seg, ServiceSite};
 use super::{finding_at, ComposeContext, ComposeRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Finding, Fix, RuleMeta, Severity};
 
 /// A port published without a host IP (or with `0.0.0.0` / `::`): reachable on every
 /// interface of the host, the public one included.
@@ -28,7 +32,8 @@ static META: RuleMeta = RuleMeta {
           publish at all and let services talk over a Compose network. Findings on database \
           images are errors. Differs from dclint: the long syntax, override files and \
           interpolated host IPs are honoured, and an explicit `0.0.0.0` or `::` is reported \
-          as well.",
+          as well. `seaworthy fix --unsafe-fixes` binds a database's port to 127.0.0.1 \
+          (unsafe: a client on another host loses it).",
     bad: "services:\n  db:\n    image: postgres:16.4\n    ports:\n      - \"5432:5432\"\n",
     good:
         "services:\n  db:\n    image: postgres:16.4\n    ports:\n      - \"127.0.0.1:5432:5432\"\n",
@@ -41,9 +46,64 @@ fn is_all_interfaces(host_ip: Option<&str>) -> bool {
     }
 }
 
+/// A short-syntax port (`[IP:][HOST:]CONTAINER[/PROTOCOL]`) bound to 127.0.0.1:
+/// `5432:5432` → `127.0.0.1:5432:5432`, `5432` → `127.0.0.1::5432` (a random host port, as
+/// before), `0.0.0.0:5432:5432` and `[::]:5432:5432` → `127.0.0.1:5432:5432`.
+fn on_loopback(spec: &str) -> Option<String> {
+    let ports = match spec.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once("]:")?.1,
+        None => match spec.matches(':').count() {
+            0 | 1 => spec,
+            2 => spec.split_once(':')?.1,
+            _ => return None,
+        },
+    };
+    Some(if ports.contains(':') {
+        format!("127.0.0.1:{ports}")
+    } else {
+        format!("127.0.0.1::{ports}")
+    })
+}
+
+/// The port `port` of `service` bound to 127.0.0.1 where it is written: the short syntax
+/// rewritten, `host_ip` set or added in the long one. Unsafe: a client on another host loses
+/// the port.
+fn bind_loopback(cx: &ComposeContext<'_>, service: &Service, port: &Port) -> Option<Fix> {
+    let mut site = ServiceSite::find(cx.project, service, port.origin.file)?;
+    let items = site.node(&["ports"])?.as_seq()?;
+    let index = items.iter().position(|i| i.span == port.origin.span)?;
+    let item = &items[index];
+    let mut path = site.path(&["ports"]);
+    path.push(Seg::Index(index));
+    let loopback = NewValue::str("127.0.0.1");
+    if item.as_map().is_some() {
+        if item.get("host_ip").is_some() {
+            path.push(Seg::Key("host_ip".into()));
+            site.replace_at(&path, &loopback)?;
+        } else {
+            site.add_entry_at(&path, "host_ip", &loopback)?;
+        }
+    } else {
+        let spec = match &item.value {
+            seaworthy_compose::yaml::Value::String(s) => s.clone(),
+            seaworthy_compose::yaml::Value::Int(i) => i.to_string(),
+            _ => return None,
+        };
+        site.replace_at(&path, &NewValue::Str(on_loopback(&spec)?))?;
+    }
+    Some(Fix::unsafe_(
+        format!("bind port {} to 127.0.0.1", port.target),
+        site.finish()?,
+    ))
+}
+
 impl ComposeRule for PortOnAllInterfaces {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn fix_kind(&self) -> crate::FixKind {
+        crate::FixKind::Unsafe
     }
 
     fn check(&self, cx: &ComposeContext<'_>, out: &mut Vec<Finding>) {
@@ -76,6 +136,9 @@ impl ComposeRule for PortOnAllInterfaces {
                 );
                 if database {
                     finding.severity = Severity::Error;
+                    if let Some(fix) = bind_loopback(cx, service, port) {
+                        finding = finding.with_fix(fix);
+                    }
                 }
                 out.push(finding);
             }
@@ -116,7 +179,10 @@ mod tests {
                 (".env", "BIND_IP=0.0.0.0\n"),
             ],
         );
-        assert_eq!(places(&found), [("compose.yaml", 5), ("compose.override.yaml", 4)]);
+        assert_eq!(
+            places(&found),
+            [("compose.yaml", 5), ("compose.override.yaml", 4)]
+        );
     }
 
     #[test]
@@ -161,5 +227,81 @@ mod tests {
             ],
         );
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn fix_binds_database_ports_to_loopback() {
+        use crate::FixKind::Unsafe;
+        assert_fix(
+            &PortOnAllInterfaces,
+            "services:\n  db:\n    image: postgres:16.4\n    ports:\n      - \"5432:5432\"\n      - 5433:5432 # replica\n      - '5434'\n      - 5435\n      - \"0.0.0.0:5436:5432/tcp\"\n      - \"[::]:5437:5432\"\n",
+            "services:\n  db:\n    image: postgres:16.4\n    ports:\n      - \"127.0.0.1:5432:5432\"\n      - 127.0.0.1:5433:5432 # replica\n      - '127.0.0.1::5434'\n      - 127.0.0.1::5435\n      - \"127.0.0.1:5436:5432/tcp\"\n      - \"127.0.0.1:5437:5432\"\n",
+            Unsafe,
+        );
+        // The long syntax, block and flow; CRLF; a flow list of short ports.
+        assert_fix(
+            &PortOnAllInterfaces,
+            "services:\r\n  db:\r\n    image: mysql:8.4\r\n    ports:\r\n      - target: 3306\r\n        published: \"3306\"\r\n      - {target: 33060, published: \"33060\"}\r\n      - target: 3307\r\n        host_ip: 0.0.0.0\r\n",
+            "services:\r\n  db:\r\n    image: mysql:8.4\r\n    ports:\r\n      - target: 3306\r\n        published: \"3306\"\r\n        host_ip: 127.0.0.1\r\n      - {target: 33060, published: \"33060\", host_ip: 127.0.0.1}\r\n      - target: 3307\r\n        host_ip: 127.0.0.1\r\n",
+            Unsafe,
+        );
+        assert_fix(
+            &PortOnAllInterfaces,
+            "services:\n    cache:\n        image: redis:7.4\n        ports: [\"6379:6379\"]",
+            "services:\n    cache:\n        image: redis:7.4\n        ports: [\"127.0.0.1:6379:6379\"]",
+            Unsafe,
+        );
+    }
+
+    #[test]
+    fn no_fix_where_the_edit_would_be_a_guess() {
+        // A web port may be meant to be public: reported, not rebound.
+        assert_no_fix(
+            &PortOnAllInterfaces,
+            "services:\n  web:\n    image: nginx:1.27.2\n    ports:\n      - \"80:80\"\n",
+        );
+        assert_no_fix(
+            &PortOnAllInterfaces,
+            "services:\n  db: {image: \"postgres:16.4\", ports: [\"5432:5432\"]}\n",
+        );
+        assert_no_fix_in(
+            &PortOnAllInterfaces,
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  db:\n    image: postgres:16.4\n    ports:\n      - \"${BIND_IP:-127.0.0.1}:5432:5432\"\n",
+                ),
+                (".env", "BIND_IP=0.0.0.0\n"),
+            ],
+        );
+        assert_no_fix(
+            &PortOnAllInterfaces,
+            "x-ports: &ports\n  - \"5432:5432\"\nservices:\n  db:\n    image: postgres:16.4\n    ports: *ports\n",
+        );
+    }
+
+    #[test]
+    fn a_port_written_in_an_override_file_is_fixed_there() {
+        let (files, fixes) = fixed_files(
+            &PortOnAllInterfaces,
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  db:\n    image: postgres:16.4\n",
+                ),
+                (
+                    "compose.override.yaml",
+                    "services:\n  db:\n    ports:\n      - \"5432:5432\"\n",
+                ),
+            ],
+        );
+        assert_eq!(fixes.len(), 1);
+        assert_eq!(
+            files[0],
+            (
+                "compose.override.yaml".to_owned(),
+                "services:\n  db:\n    ports:\n      - \"127.0.0.1:5432:5432\"\n".to_owned()
+            )
+        );
     }
 }

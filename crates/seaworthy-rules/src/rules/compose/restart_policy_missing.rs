@@ -1,7 +1,10 @@
 use std::collections::BTreeSet;
 
+use seaworthy_compose::Service;
+
+use super::yaml_edit::{NewValue, ServiceSite, Written};
 use super::{finding_at, ComposeContext, ComposeRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Finding, Fix, RuleMeta, Severity};
 
 /// A service with neither `restart:` nor `deploy.restart_policy`: Docker's default is `no`,
 /// so a crash or a host reboot leaves it stopped.
@@ -25,7 +28,9 @@ static META: RuleMeta = RuleMeta {
           services, or `on-failure:5` to bound a crash loop (CIS recommends a maximum retry \
           count). A one-shot job says so with `restart: \"no\"`, which this rule accepts, as \
           it accepts a service another waits for with `condition: \
-          service_completed_successfully`.",
+          service_completed_successfully`. `seaworthy fix` adds `restart: unless-stopped`, \
+          or, to a service with `deploy:` (which Swarm reads and `restart:` does not reach), \
+          `deploy.restart_policy.condition: any`, Swarm's own default.",
     bad: "services:\n  app:\n    image: nginx:1.27.2\n",
     good: "services:\n  app:\n    image: nginx:1.27.2\n    restart: unless-stopped\n  migrate:\n    image: myorg/migrate:1.4.0\n    restart: \"no\"\n",
 };
@@ -47,9 +52,33 @@ pub(super) fn awaited_jobs(cx: &ComposeContext<'_>) -> BTreeSet<String> {
     jobs
 }
 
+/// `restart: unless-stopped` added; for a service with `deploy:`, which `docker stack deploy`
+/// reads instead, `deploy.restart_policy` with Swarm's default condition `any` (what `docker
+/// compose` reads as `restart: always`).
+fn add_policy(cx: &ComposeContext<'_>, service: &Service, file: usize) -> Option<Fix> {
+    let mut site = ServiceSite::find(cx.project, service, file)?;
+    let title = match site.key("deploy") {
+        Written::Missing => {
+            site.add_key("restart", &NewValue::str("unless-stopped"))?;
+            "add `restart: unless-stopped`"
+        }
+        Written::Here => {
+            let policy = NewValue::map([("condition", NewValue::str("any"))]);
+            site.add_key_under(&["deploy"], "restart_policy", &policy)?;
+            "add `deploy.restart_policy.condition: any`"
+        }
+        Written::Elsewhere => return None,
+    };
+    Some(Fix::safe(title, site.finish()?))
+}
+
 impl ComposeRule for RestartPolicyMissing {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn fix_kind(&self) -> crate::FixKind {
+        crate::FixKind::Safe
     }
 
     fn check(&self, cx: &ComposeContext<'_>, out: &mut Vec<Finding>) {
@@ -66,7 +95,7 @@ impl ComposeRule for RestartPolicyMissing {
             if has_policy || jobs.contains(&service.name) {
                 continue;
             }
-            out.push(finding_at(
+            let finding = finding_at(
                 &META,
                 service.name_origin,
                 format!(
@@ -75,7 +104,11 @@ impl ComposeRule for RestartPolicyMissing {
                      `restart: \"no\"` for a one-shot job",
                     service.name
                 ),
-            ));
+            );
+            out.push(match add_policy(cx, service, finding.file) {
+                Some(fix) => finding.with_fix(fix),
+                None => finding,
+            });
         }
     }
 }
@@ -142,5 +175,67 @@ mod tests {
             ],
         );
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn fix_adds_a_restart_policy() {
+        use crate::FixKind::Safe;
+        assert_fix(
+            &RestartPolicyMissing,
+            "services:\n  a:\n    image: x:1.0.0\n  b:\n    image: x:1.0.0\n    restart: always\n",
+            "services:\n  a:\n    image: x:1.0.0\n    restart: unless-stopped\n  b:\n    image: x:1.0.0\n    restart: always\n",
+            Safe,
+        );
+        // In the file's quoting, after a comment line inside the block, no final newline.
+        assert_fix(
+            &RestartPolicyMissing,
+            "services:\n  a:\n    image: \"x:1.0.0\"\n    # the port\n    ports: [\"80:80\"]",
+            "services:\n  a:\n    image: \"x:1.0.0\"\n    # the port\n    ports: [\"80:80\"]\n    restart: \"unless-stopped\"",
+            Safe,
+        );
+        // Swarm's `deploy:`, block or flow.
+        assert_fix(
+            &RestartPolicyMissing,
+            "services:\n    a:\n        image: x:1.0.0\n        deploy:\n            replicas: 2\n",
+            "services:\n    a:\n        image: x:1.0.0\n        deploy:\n            replicas: 2\n            restart_policy:\n                condition: any\n",
+            Safe,
+        );
+        assert_fix(
+            &RestartPolicyMissing,
+            "services:\r\n  a:\r\n    deploy: {replicas: 2}\r\n    image: x:1.0.0\r\n",
+            "services:\r\n  a:\r\n    deploy: {replicas: 2, restart_policy: {condition: any}}\r\n    image: x:1.0.0\r\n",
+            Safe,
+        );
+    }
+
+    #[test]
+    fn no_fix_where_the_edit_would_be_a_guess() {
+        assert_no_fix(&RestartPolicyMissing, "services:\n  a: {image: x:1.0.0}\n");
+        // Interpolated to nothing: the variable is the user's to set.
+        assert_no_fix_in(
+            &RestartPolicyMissing,
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  a:\n    image: x:1.0.0\n    restart: ${RESTART}\n",
+                ),
+                (".env", "RESTART=\n"),
+            ],
+        );
+        // `deploy` from an anchor, or from an override file.
+        assert_no_fix(
+            &RestartPolicyMissing,
+            "x-deploy: &deploy\n  replicas: 2\nservices:\n  a:\n    image: x:1.0.0\n    deploy: *deploy\n",
+        );
+        assert_no_fix_in(
+            &RestartPolicyMissing,
+            &[
+                ("compose.yaml", "services:\n  a:\n    image: x:1.0.0\n"),
+                (
+                    "compose.override.yaml",
+                    "services:\n  a:\n    deploy:\n      replicas: 2\n",
+                ),
+            ],
+        );
     }
 }

@@ -1,6 +1,7 @@
+use super::fixes_run::insert_after;
 use super::install_without_yes::subcommand;
 use super::{DockerfileContext, DockerfileRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Finding, Fix, FixKind, RuleMeta, Severity};
 
 /// `apk add` without `--no-cache` in a stage that ships: the package index apk downloaded
 /// stays in `/var/cache/apk`, inside the layer.
@@ -21,14 +22,19 @@ static META: RuleMeta = RuleMeta {
           `rm -rf /var/cache/apk/*` in the same RUN also works. Only the stages the final \
           image is built from are checked. Differs from hadolint: removing /var/cache/apk in \
           the same RUN counts, `apk add --no-network` (which fetches no index) passes, and \
-          build stages are not reported.",
-    bad: "FROM alpine:3.20.3\nRUN apk update && apk add curl\n",
+          build stages are not reported. `seaworthy fix` adds `--no-cache` after `add` when \
+          the RUN runs no other apk command that fills the cache (`apk update`).",
+    bad: "FROM alpine:3.20.3\nRUN apk add curl\n",
     good: "FROM alpine:3.20.3\nRUN apk add --no-cache curl\n",
 };
 
 impl DockerfileRule for ApkCacheKept {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn fix_kind(&self) -> FixKind {
+        FixKind::Safe
     }
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
@@ -43,6 +49,14 @@ impl DockerfileRule for ApkCacheKept {
                 if mounted || removed {
                     continue;
                 }
+                // `apk update` (or `upgrade`, `fetch`, …) fills the cache whatever `add` does:
+                // `--no-cache` on the `add` alone would not empty it.
+                let only_adds = script.commands_named("apk").all(|c| {
+                    matches!(
+                        subcommand(c, APK_VALUE_FLAGS).and_then(|w| w.value.as_deref()),
+                        Some("add" | "del")
+                    )
+                });
                 for cmd in script.commands_named("apk") {
                     let Some(add) = subcommand(cmd, APK_VALUE_FLAGS) else {
                         continue;
@@ -54,12 +68,18 @@ impl DockerfileRule for ApkCacheKept {
                     {
                         continue;
                     }
-                    out.push(Finding::new(
+                    let mut finding = Finding::new(
                         &META,
                         run.source_span(add.span.clone()),
                         "`apk add` without `--no-cache` leaves the package index in \
                          /var/cache/apk in the layer",
-                    ));
+                    );
+                    if only_adds {
+                        if let Some(edit) = insert_after(cx.file, run, cmd, add, " --no-cache") {
+                            finding = finding.with_fix(Fix::safe("add `--no-cache`", vec![edit]));
+                        }
+                    }
+                    out.push(finding);
                 }
             }
         }
@@ -122,6 +142,44 @@ mod tests {
             "FROM alpine AS base\nRUN apk add curl\nFROM base\nCMD [\"curl\"]\n",
             &[2],
         );
+    }
+
+    #[test]
+    fn fixes() {
+        let r = &ApkCacheKept;
+        assert_fix(
+            r,
+            "FROM alpine\nRUN apk add curl\n",
+            "FROM alpine\nRUN apk add --no-cache curl\n",
+            FixKind::Safe,
+        );
+        // `--update` with `--no-cache` reads the index into memory only.
+        assert_fix(
+            r,
+            "FROM alpine\nRUN apk --update add \\\n      curl \\\n && sudo apk add -t .deps gcc \\\n && apk del .deps\n",
+            "FROM alpine\nRUN apk --update add --no-cache \\\n      curl \\\n && sudo apk add --no-cache -t .deps gcc \\\n && apk del .deps\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM alpine\r\nRUN apk add curl # for the healthcheck\r\nCMD [\"sh\"]\r\n",
+            "FROM alpine\r\nRUN apk add --no-cache curl # for the healthcheck\r\nCMD [\"sh\"]\r\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM alpine AS base\nRUN <<EOF\napk add curl\nEOF\nFROM base\nCMD [\"curl\"]\n",
+            "FROM alpine AS base\nRUN <<EOF\napk add --no-cache curl\nEOF\nFROM base\nCMD [\"curl\"]\n",
+            FixKind::Safe,
+        );
+    }
+
+    #[test]
+    fn no_fix_when_another_apk_command_fills_the_cache() {
+        let r = &ApkCacheKept;
+        assert_no_fix(r, "FROM alpine\nRUN apk update && apk add curl\n");
+        assert_no_fix(r, "FROM alpine\nRUN apk upgrade && apk add curl\n");
+        assert_no_fix(r, "FROM alpine\nRUN apk a\\\ndd curl\n");
     }
 
     #[test]

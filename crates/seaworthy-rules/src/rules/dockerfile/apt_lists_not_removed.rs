@@ -1,8 +1,12 @@
 use seaworthy_dockerfile::Step;
 
+use super::fixes_run::{append_commands, cleanup_reaches};
 use super::install_without_yes::{subcommand, APT_VALUE_FLAGS};
 use super::{DockerfileContext, DockerfileRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Finding, Fix, FixKind, RuleMeta, Severity};
+
+/// The cleanup the fix appends.
+const REMOVE_LISTS: &str = "rm -rf /var/lib/apt/lists/*";
 
 /// `apt-get update` or `install` in a stage that ships, without removing
 /// `/var/lib/apt/lists` in the same `RUN` and without a cache mount over it: the package
@@ -26,14 +30,23 @@ static META: RuleMeta = RuleMeta {
           `apt-get dist-clean` and a pattern naming the index files \
           (`rm -rf /var/lib/apt/lists/*_dists_*`) count as removing the lists; \
           `apt-get install --update` and an update inside a subshell are reported; a RUN that \
-          only installs from lists an earlier RUN downloaded is not (that earlier RUN is).",
-    bad: "FROM debian:12.7\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
-    good: "FROM debian:12.7\nRUN apt-get update && apt-get install -y --no-install-recommends curl \\\n    && rm -rf /var/lib/apt/lists/*\n",
+          only installs from lists an earlier RUN downloaded is not (that earlier RUN is). \
+          `seaworthy fix` appends `&& rm -rf /var/lib/apt/lists/*` to the RUN (on a new \
+          continued line when the RUN is continued over several).",
+    bad:
+        "FROM debian:12.7\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
+    good:
+        "FROM debian:12.7\nRUN apt-get update && apt-get install -y --no-install-recommends curl \
+           && rm -rf /var/lib/apt/lists/*\n",
 };
 
 impl DockerfileRule for AptListsNotRemoved {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn fix_kind(&self) -> FixKind {
+        FixKind::Safe
     }
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
@@ -63,15 +76,34 @@ impl DockerfileRule for AptListsNotRemoved {
                 if script.commands.iter().any(removes_lists) {
                     continue;
                 }
-                out.push(Finding::new(
+                let mut finding = Finding::new(
                     &META,
                     run.source_span(sub.span.clone()),
                     format!(
                         "`{tool} {}` leaves /var/lib/apt/lists in the layer; add \
-                         `&& rm -rf /var/lib/apt/lists/*` to this RUN or mount a cache there",
+                         `&& {REMOVE_LISTS}` to this RUN or mount a cache there",
                         sub.value.as_deref().unwrap_or_default()
                     ),
-                ));
+                );
+                // Not when apt runs as another user or in another root (`sudo`, `chroot`):
+                // the cleanup would not reach its lists.
+                let reachable = script
+                    .commands
+                    .iter()
+                    .filter(|c| matches!(c.name_str(), Some("apt-get" | "apt")))
+                    .all(|c| cleanup_reaches(script, c));
+                if let Some(append) = reachable
+                    .then(|| append_commands(cx.file, step, &[REMOVE_LISTS.to_owned()]))
+                    .flatten()
+                {
+                    finding = finding
+                        .with_related(append.after, format!("`&& {REMOVE_LISTS}` goes after this"))
+                        .with_fix(Fix::safe(
+                            "remove the apt lists in the same RUN",
+                            vec![append.edit],
+                        ));
+                }
+                out.push(finding);
             }
         }
     }
@@ -156,6 +188,69 @@ mod tests {
             "FROM debian\nRUN --mount=type=cache,target=/var/cache/apt apt-get update\n",
             &[2],
         );
+    }
+
+    #[test]
+    fn fixes() {
+        let r = &AptListsNotRemoved;
+        assert_fix(
+            r,
+            "FROM debian\nRUN apt-get update\n",
+            "FROM debian\nRUN apt-get update && rm -rf /var/lib/apt/lists/*\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM debian\nRUN apt-get update \\\n && apt-get install -y curl\n",
+            "FROM debian\nRUN apt-get update \\\n && apt-get install -y curl \\\n && rm -rf /var/lib/apt/lists/*\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM debian\nRUN set -eux; \\\n\tapt-get update; \\\n\tapt-get install -y curl;\n",
+            "FROM debian\nRUN set -eux; \\\n\tapt-get update; \\\n\tapt-get install -y curl && \\\n\trm -rf /var/lib/apt/lists/*;\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM debian\r\nRUN apt-get update && \\\r\n    apt-get install -y curl # client\r\nUSER 1000\r\n",
+            "FROM debian\r\nRUN apt-get update && \\\r\n    apt-get install -y curl && \\\r\n    rm -rf /var/lib/apt/lists/* # client\r\nUSER 1000\r\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "# escape=`\nFROM debian\nRUN apt-get update `\n  && apt-get install -y curl\n",
+            "# escape=`\nFROM debian\nRUN apt-get update `\n  && apt-get install -y curl `\n  && rm -rf /var/lib/apt/lists/*\n",
+            FixKind::Safe,
+        );
+        // An `||` list: the cleanup runs when the list as a whole succeeded.
+        assert_fix(
+            r,
+            "FROM debian AS base\nRUN apt-get update || (sleep 5 && apt-get update)\nFROM base\n",
+            "FROM debian AS base\nRUN apt-get update || (sleep 5 && apt-get update) && rm -rf /var/lib/apt/lists/*\nFROM base\n",
+            FixKind::Safe,
+        );
+        // A later RUN that cleans does not shrink this layer: the fix goes into this one.
+        assert_fix(
+            r,
+            "FROM debian\nRUN apt-get update && apt-get install -y curl\nRUN rm -rf /var/lib/apt/lists/*\n",
+            "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\nRUN rm -rf /var/lib/apt/lists/*\n",
+            FixKind::Safe,
+        );
+    }
+
+    #[test]
+    fn no_fix_where_appending_would_be_a_guess() {
+        let r = &AptListsNotRemoved;
+        assert_no_fix(
+            r,
+            "FROM debian\nRUN <<EOF\nset -e\napt-get update\napt-get install -y curl\nEOF\n",
+        );
+        assert_no_fix(r, "FROM debian\nRUN apt-get update &\n");
+        assert_no_fix(r, "FROM debian\nRUN apt-get update; exit 0\n");
+        assert_no_fix(r, "FROM debian\nRUN sudo apt-get update\n");
+        assert_no_fix(r, "FROM debian\nRUN chroot /target apt-get update\n");
+        assert_no_fix(r, "FROM debian\nRUN apt-get update && if true; then\n");
     }
 
     #[test]

@@ -1,7 +1,8 @@
-use seaworthy_dockerfile::shell::Command;
+use seaworthy_dockerfile::shell::{Command, Word};
 
+use super::fixes_run::{insert_after, insert_before};
 use super::{DockerfileContext, DockerfileRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Finding, Fix, FixKind, RuleMeta, Severity};
 
 /// `apt-get`, `yum`, `dnf` or `zypper` installs (or upgrades, or removes) without the switch
 /// that answers its confirmation prompt. A build has no terminal, so the prompt reads end of
@@ -32,7 +33,8 @@ static META: RuleMeta = RuleMeta {
           to `-y` for every subcommand that asks (install, update, remove, …): since microdnf \
           3.10 it asks \"Is this ok [y/N]\" and a build without `-y` hangs or fails; upgrades \
           and removals are checked as well as installs, and `yes | apt-get install` and \
-          `apt-get -qq` (which implies `-y`) pass.",
+          `apt-get -qq` (which implies `-y`) pass. `seaworthy fix` adds `-y` right after the \
+          subcommand (for zypper, `-n` before it), which answers the prompt as a person would.",
     bad: "FROM debian:12.7\nRUN apt-get update && apt-get install curl\n",
     good: "FROM debian:12.7\nRUN apt-get update && apt-get install -y curl\n",
 };
@@ -40,6 +42,10 @@ static META: RuleMeta = RuleMeta {
 impl DockerfileRule for InstallWithoutYes {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn fix_kind(&self) -> FixKind {
+        FixKind::Safe
     }
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
@@ -55,24 +61,35 @@ impl DockerfileRule for InstallWithoutYes {
                         continue;
                     }
                     let switch = if tool == "zypper" { "-n" } else { "-y" };
-                    let span = run.source_span(sub.clone());
-                    out.push(Finding::new(
+                    let span = run.source_span(sub.span.clone());
+                    let mut finding = Finding::new(
                         &META,
                         span,
                         format!(
                             "`{tool} {}` without `{switch}` stops at its confirmation prompt \
                              and fails the build",
-                            &run.text[sub]
+                            &run.text[sub.span.clone()]
                         ),
-                    ));
+                    );
+                    // zypper takes `-n` (`--non-interactive`) before its subcommand.
+                    let edit = if tool == "zypper" {
+                        insert_before(cx.file, run, cmd, sub, "-n ")
+                    } else {
+                        insert_after(cx.file, run, cmd, sub, " -y")
+                    };
+                    if let Some(edit) = edit {
+                        finding =
+                            finding.with_fix(Fix::safe(format!("add `{switch}`"), vec![edit]));
+                    }
+                    out.push(finding);
                 }
             }
         }
     }
 }
 
-/// For a package manager command that prompts: its name and the span of its subcommand.
-fn prompting_subcommand(cmd: &Command) -> Option<(&str, std::ops::Range<usize>)> {
+/// For a package manager command that prompts: its name and its subcommand word.
+fn prompting_subcommand(cmd: &Command) -> Option<(&str, &Word)> {
     let tool = cmd.name_str()?;
     let (value_flags, prompting): (&[&str], &[&str]) = match tool {
         "apt-get" => (
@@ -136,9 +153,7 @@ fn prompting_subcommand(cmd: &Command) -> Option<(&str, std::ops::Range<usize>)>
     };
     let word = subcommand(cmd, value_flags)?;
     let value = word.value.as_deref()?;
-    prompting
-        .contains(&value)
-        .then(|| (tool, word.span.clone()))
+    prompting.contains(&value).then_some((tool, word))
 }
 
 /// apt-get options that take their value as the next word.
@@ -279,6 +294,83 @@ mod tests {
         assert!(
             found[0].1.contains("`apt-get install` without `-y`"),
             "{found:?}"
+        );
+    }
+
+    #[test]
+    fn fixes() {
+        let r = &InstallWithoutYes;
+        assert_fix(
+            r,
+            "FROM debian\nRUN apt-get update && apt-get install curl\n",
+            "FROM debian\nRUN apt-get update && apt-get install -y curl\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM debian\nRUN apt-get update && \\\n    apt-get -q install \\\n      curl\n",
+            "FROM debian\nRUN apt-get update && \\\n    apt-get -q install -y \\\n      curl\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM debian\r\nRUN apt-get install curl # the client\r\n",
+            "FROM debian\r\nRUN apt-get install -y curl # the client\r\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "# escape=`\nFROM debian\nRUN apt-get update `\n && apt-get install `\n    curl\n",
+            "# escape=`\nFROM debian\nRUN apt-get update `\n && apt-get install -y `\n    curl\n",
+            FixKind::Safe,
+        );
+        // Every prompting command of a RUN, in a heredoc too.
+        assert_fix(
+            r,
+            "FROM fedora-minimal\nRUN microdnf install git \\\n && microdnf update \\\n && microdnf clean all\n",
+            "FROM fedora-minimal\nRUN microdnf install -y git \\\n && microdnf update -y \\\n && microdnf clean all\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM debian\nRUN <<EOF\nset -e\napt-get update\napt-get install git\nEOF\n",
+            "FROM debian\nRUN <<EOF\nset -e\napt-get update\napt-get install -y git\nEOF\n",
+            FixKind::Safe,
+        );
+        // Multi-stage, options before the subcommand, wrappers and nested shells.
+        assert_fix(
+            r,
+            "FROM debian AS build\nRUN apt-get -o Dpkg::Options::=--force-confnew install gcc\n\
+             FROM centos\nRUN sudo yum install -q git && sh -c 'dnf remove vim'\n",
+            "FROM debian AS build\nRUN apt-get -o Dpkg::Options::=--force-confnew install -y gcc\n\
+             FROM centos\nRUN sudo yum install -y -q git && sh -c 'dnf remove -y vim'\n",
+            FixKind::Safe,
+        );
+        // A quoted subcommand is still one word.
+        assert_fix(
+            r,
+            "FROM debian\nRUN apt-get 'install' curl\n",
+            "FROM debian\nRUN apt-get 'install' -y curl\n",
+            FixKind::Safe,
+        );
+        // zypper's switch goes before the subcommand.
+        assert_fix(
+            r,
+            "FROM opensuse/leap\nRUN zypper --root /target in git\n",
+            "FROM opensuse/leap\nRUN zypper --root /target -n in git\n",
+            FixKind::Safe,
+        );
+    }
+
+    #[test]
+    fn no_fix_where_the_subcommand_is_not_written_plainly() {
+        let r = &InstallWithoutYes;
+        // Split by a line continuation.
+        assert_no_fix(r, "FROM debian\nRUN apt-get inst\\\nall curl\n");
+        // A script the shell parser cannot fully read.
+        assert_no_fix(
+            r,
+            "FROM debian\nRUN apt-get install curl && if true; then\n",
         );
     }
 

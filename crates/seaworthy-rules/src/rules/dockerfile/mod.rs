@@ -8,6 +8,7 @@ use seaworthy_dockerfile::{BuildContext, Dockerfile, Model, Stage};
 
 use crate::{Finding, RuleMeta, Settings};
 
+pub(crate) mod fixes_run;
 pub(crate) mod fixes_words;
 mod packages;
 pub(crate) mod secret_files;

@@ -1,8 +1,9 @@
 use seaworthy_dockerfile::shell::{Command, Word};
 
+use super::fixes_run::{append_commands, cleanup_reaches};
 use super::packages::{node_call, operands_after, NPM_VALUE_FLAGS, YARN_VALUE_FLAGS};
 use super::{DockerfileContext, DockerfileRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Finding, Fix, FixKind, RuleMeta, Severity};
 
 /// `yarn install` or `npm ci`/`npm install` in a stage that ships, without cleaning the
 /// package manager's cache afterwards in the same RUN (`yarn cache clean`,
@@ -28,7 +29,9 @@ static META: RuleMeta = RuleMeta {
           not checked: its store is hard-linked into node_modules, so removing it frees \
           nothing. Differs from hadolint: npm is checked too, and so are a bare `yarn`, \
           `yarn add` and `yarn global add`; a cache mount or `rm` of the folder named by \
-          `--cache-folder`, `--cache` or `YARN_CACHE_FOLDER` counts.",
+          `--cache-folder`, `--cache` or `YARN_CACHE_FOLDER` counts. `seaworthy fix` appends \
+          `&& npm cache clean --force` (or `&& yarn cache clean`) to the RUN when the install \
+          runs as the RUN's user, with the default cache, and nothing changes directory after it.",
     bad: "FROM node:22.9.0-slim\nCOPY package.json yarn.lock ./\nRUN yarn install --frozen-lockfile\n",
     good: "FROM node:22.9.0-slim\nCOPY package.json yarn.lock ./\n\
            RUN yarn install --frozen-lockfile && yarn cache clean\n",
@@ -37,6 +40,10 @@ static META: RuleMeta = RuleMeta {
 impl DockerfileRule for NodePackageCacheKept {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn fix_kind(&self) -> FixKind {
+        FixKind::Safe
     }
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
@@ -74,7 +81,7 @@ impl DockerfileRule for NodePackageCacheKept {
                     } else {
                         ("npm's", "npm cache clean --force")
                     };
-                    out.push(Finding::new(
+                    let mut finding = Finding::new(
                         &META,
                         run.source_span(word.span.clone()),
                         format!(
@@ -82,7 +89,29 @@ impl DockerfileRule for NodePackageCacheKept {
                              after it in this RUN or mount a cache there",
                             install_text(tool, cmd, word)
                         ),
-                    ));
+                    );
+                    // The clean must run as the same user, on the same cache, and (for yarn
+                    // 2 and later, whose cache belongs to the project) in the same directory.
+                    let fixable = cleanup_reaches(script, cmd)
+                        && cmd.subshell_depth == 0
+                        && !cmd.in_function
+                        && option_value(cmd, "--cache-folder").is_none()
+                        && option_value(cmd, "--cache").is_none()
+                        && !script.commands[i + 1..]
+                            .iter()
+                            .any(|c| matches!(c.name_str(), Some("cd" | "pushd" | "popd")));
+                    if let Some(append) = fixable
+                        .then(|| append_commands(cx.file, step, &[fix.to_owned()]))
+                        .flatten()
+                    {
+                        finding = finding
+                            .with_related(append.after, format!("`&& {fix}` goes after this"))
+                            .with_fix(Fix::safe(
+                                format!("clean {what} cache in the same RUN"),
+                                vec![append.edit],
+                            ));
+                    }
+                    out.push(finding);
                 }
             }
         }
@@ -233,6 +262,53 @@ mod tests {
             &[2],
         );
         assert_fires(r, "FROM node\nRUN su node -c 'npm ci'\n", &[2]);
+    }
+
+    #[test]
+    fn fixes() {
+        let r = &NodePackageCacheKept;
+        assert_fix(
+            r,
+            "FROM node\nRUN npm ci --omit=dev\n",
+            "FROM node\nRUN npm ci --omit=dev && npm cache clean --force\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM node\nWORKDIR /app\nRUN yarn install --frozen-lockfile \\\n && yarn build\n",
+            "FROM node\nWORKDIR /app\nRUN yarn install --frozen-lockfile \\\n && yarn build \\\n && yarn cache clean\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM node\r\nRUN cd /app && npm install -g pm2@5.4.2 # process manager\r\n",
+            "FROM node\r\nRUN cd /app && npm install -g pm2@5.4.2 && npm cache clean --force # process manager\r\n",
+            FixKind::Safe,
+        );
+        // Both tools in one RUN: one clean each, over two passes.
+        assert_fix(
+            r,
+            "FROM node AS base\nRUN npm ci && yarn\nFROM base\nCMD [\"node\", \"x.js\"]\n",
+            "FROM node AS base\nRUN npm ci && yarn && npm cache clean --force && yarn cache clean\n\
+             FROM base\nCMD [\"node\", \"x.js\"]\n",
+            FixKind::Safe,
+        );
+    }
+
+    #[test]
+    fn no_fix_where_the_clean_may_miss_the_cache() {
+        let r = &NodePackageCacheKept;
+        // Another user's cache.
+        assert_no_fix(r, "FROM node\nRUN su node -c 'npm ci'\n");
+        // A cache given on the command line, which a plain clean does not see.
+        assert_no_fix(r, "FROM node\nRUN yarn install --cache-folder /tmp/yc\n");
+        // Another directory by the end of the script, or a subshell.
+        assert_no_fix(r, "FROM node\nRUN cd /app && yarn install && cd /\n");
+        assert_no_fix(r, "FROM node\nRUN (cd /app && yarn install)\n");
+        assert_no_fix(
+            r,
+            "FROM node\nWORKDIR /app\nRUN <<EOF\nset -e\nyarn install --frozen-lockfile\nyarn build\nEOF\n",
+        );
     }
 
     #[test]

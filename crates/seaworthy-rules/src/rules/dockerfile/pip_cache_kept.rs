@@ -1,7 +1,8 @@
 use seaworthy_dockerfile::shell::{Command, Word};
 
+use super::fixes_run::insert_after;
 use super::{DockerfileContext, DockerfileRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Finding, Fix, FixKind, RuleMeta, Severity};
 
 /// `pip install` without `--no-cache-dir` in a stage that ships: pip keeps every wheel it
 /// downloaded or built in `~/.cache/pip`, inside the layer. Silenced by `PIP_NO_CACHE_DIR`
@@ -24,7 +25,8 @@ static META: RuleMeta = RuleMeta {
           final image is built from are checked. Differs from hadolint: removing the cache in \
           the same RUN (`rm -rf ~/.cache/pip`, or the `--cache-dir` or `PIP_CACHE_DIR` \
           directory) or `pip cache purge` counts, and build stages are not reported; \
-          `rm -rf ~/.pip/cache` does not count, since only pip 1 cached there.",
+          `rm -rf ~/.pip/cache` does not count, since only pip 1 cached there. \
+          `seaworthy fix` adds `--no-cache-dir` after `install`.",
     bad: "FROM python:3.12.7-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
     good: "FROM python:3.12.7-slim\nCOPY requirements.txt .\n\
            RUN pip install --no-cache-dir -r requirements.txt\n",
@@ -33,6 +35,10 @@ static META: RuleMeta = RuleMeta {
 impl DockerfileRule for PipCacheKept {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn fix_kind(&self) -> FixKind {
+        FixKind::Safe
     }
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
@@ -90,12 +96,17 @@ impl DockerfileRule for PipCacheKept {
                     {
                         continue;
                     }
-                    out.push(Finding::new(
+                    let mut finding = Finding::new(
                         &META,
                         run.source_span(install.span.clone()),
                         "`pip install` without `--no-cache-dir` leaves pip's download cache \
                          in the layer",
-                    ));
+                    );
+                    if let Some(edit) = insert_after(cx.file, run, cmd, install, " --no-cache-dir")
+                    {
+                        finding = finding.with_fix(Fix::safe("add `--no-cache-dir`", vec![edit]));
+                    }
+                    out.push(finding);
                 }
             }
         }
@@ -225,6 +236,42 @@ mod tests {
             "FROM python\nRUN --mount=type=cache,target=/var/cache/apt pip install flask\n",
             &[2],
         );
+    }
+
+    #[test]
+    fn fixes() {
+        let r = &PipCacheKept;
+        assert_fix(
+            r,
+            "FROM python\nRUN pip install flask\n",
+            "FROM python\nRUN pip install --no-cache-dir flask\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM python\nRUN python3 -m pip install -U pip \\\n && pip3.12 --disable-pip-version-check install \\\n    -r req.txt \\\n && rm -rf ~/.pip/cache\n",
+            "FROM python\nRUN python3 -m pip install --no-cache-dir -U pip \\\n && pip3.12 --disable-pip-version-check install --no-cache-dir \\\n    -r req.txt \\\n && rm -rf ~/.pip/cache\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM python\r\nRUN sudo pip install flask; # web\r\n",
+            "FROM python\r\nRUN sudo pip install --no-cache-dir flask; # web\r\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM python:3.12 AS build\nRUN pip install build\nFROM build\nRUN <<EOF\nset -e\npip install flask\nEOF\n",
+            "FROM python:3.12 AS build\nRUN pip install --no-cache-dir build\nFROM build\nRUN <<EOF\nset -e\npip install --no-cache-dir flask\nEOF\n",
+            FixKind::Safe,
+        );
+    }
+
+    #[test]
+    fn no_fix_where_the_command_is_not_plain() {
+        let r = &PipCacheKept;
+        assert_no_fix(r, "FROM python\nRUN pip ins\\\ntall flask\n");
+        assert_no_fix(r, "FROM python\nRUN pip install flask && for x in; do\n");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 use seaworthy_dockerfile::shell::Command;
 
+use super::fixes_run::{append_commands, cleanup_reaches};
 use super::install_without_yes::subcommand;
 use super::{DockerfileContext, DockerfileRule};
-use crate::{Category, Finding, RuleMeta, Severity};
+use crate::{Category, Finding, Fix, FixKind, RuleMeta, Severity};
 
 /// `yum`, `dnf`, `microdnf` or `zypper` installs in a stage that ships without cleaning its
 /// cache in the same `RUN` (`yum clean all`, `dnf clean all`, `microdnf clean all`,
@@ -41,7 +42,8 @@ static META: RuleMeta = RuleMeta {
           is built from are checked. Differs from hadolint: microdnf, tdnf and dnf5 are \
           checked too; removing the cache directory counts as cleaning; an install with every \
           repository disabled (`--disablerepo=*`, local package files only) downloads no \
-          metadata and passes.",
+          metadata and passes. `seaworthy fix` appends the clean command (`&& dnf clean all`) \
+          to the RUN.",
     bad: "FROM rockylinux:9.3\nRUN dnf install -y httpd\n",
     good: "FROM rockylinux:9.3\nRUN dnf install -y httpd && dnf clean all\n",
 };
@@ -59,6 +61,10 @@ const ZYPPER_CACHES: &[&str] = &["/var/cache/zypp"];
 impl DockerfileRule for RpmCacheNotCleaned {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn fix_kind(&self) -> FixKind {
+        FixKind::Safe
     }
 
     fn check(&self, cx: &DockerfileContext<'_>, out: &mut Vec<Finding>) {
@@ -101,7 +107,7 @@ impl DockerfileRule for RpmCacheNotCleaned {
                     if mounted || cleaned {
                         continue;
                     }
-                    out.push(Finding::new(
+                    let mut finding = Finding::new(
                         &META,
                         run.source_span(sub.span.clone()),
                         format!(
@@ -109,11 +115,60 @@ impl DockerfileRule for RpmCacheNotCleaned {
                              this RUN or mount a cache there",
                             sub.value.as_deref().unwrap_or_default()
                         ),
-                    ));
+                    );
+                    if let Some(append) = cleanable(script, tool)
+                        .then(|| append_commands(cx.file, step, std::slice::from_ref(&fix)))
+                        .flatten()
+                    {
+                        finding = finding
+                            .with_related(append.after, format!("`&& {fix}` goes after this"))
+                            .with_fix(Fix::safe(
+                                format!("clean the {tool} cache in the same RUN"),
+                                vec![append.edit],
+                            ));
+                    }
+                    out.push(finding);
                 }
             }
         }
     }
+}
+
+/// Whether a plain `{tool} clean` appended to the script cleans the cache every command of the
+/// family filled: none runs as another user or in another root (`sudo`, `chroot`), or with its
+/// own root, configuration or cache directory (`--installroot`, `--setopt=cachedir=…`).
+fn cleanable(script: &seaworthy_dockerfile::shell::Script, tool: &str) -> bool {
+    let zypper = tool == "zypper";
+    script
+        .commands
+        .iter()
+        .filter(|c| {
+            c.name_str().is_some_and(|n| {
+                if zypper {
+                    n == "zypper"
+                } else {
+                    YUM.contains(&n)
+                }
+            })
+        })
+        .all(|c| {
+            cleanup_reaches(script, c)
+                && c.arg_values().all(|v| {
+                    v.is_some_and(|v| {
+                        let name = v.split('=').next().unwrap_or(v);
+                        !matches!(
+                            name,
+                            "-c" | "--config"
+                                | "--setopt"
+                                | "--installroot"
+                                | "-R"
+                                | "--root"
+                                | "-C"
+                                | "--cache-dir"
+                        )
+                    })
+                })
+        })
 }
 
 /// `--disablerepo=*` (or `--disablerepo '*'`): only local package files are installed, and
@@ -228,6 +283,52 @@ mod tests {
         );
         let found = findings(&RpmCacheNotCleaned, "FROM fedora\nRUN dnf -y install git\n");
         assert!(found[0].1.contains("`&& dnf clean all`"), "{found:?}");
+    }
+
+    #[test]
+    fn fixes() {
+        let r = &RpmCacheNotCleaned;
+        assert_fix(
+            r,
+            "FROM centos\nRUN yum install -y git\n",
+            "FROM centos\nRUN yum install -y git && yum clean all\n",
+            FixKind::Safe,
+        );
+        // One clean for every install of the RUN.
+        assert_fix(
+            r,
+            "FROM fedora\nRUN dnf -y update \\\n && dnf -y install \\\n    git\n",
+            "FROM fedora\nRUN dnf -y update \\\n && dnf -y install \\\n    git \\\n && dnf clean all\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM ubi9/ubi-minimal\r\nRUN microdnf install -y git; # vcs\r\n",
+            "FROM ubi9/ubi-minimal\r\nRUN microdnf install -y git && microdnf clean all; # vcs\r\n",
+            FixKind::Safe,
+        );
+        assert_fix(
+            r,
+            "FROM opensuse/leap AS base\nRUN zypper -n in git && \\\n\tzypper -n in curl\nFROM base\n",
+            "FROM opensuse/leap AS base\nRUN zypper -n in git && \\\n\tzypper -n in curl && \\\n\tzypper clean --all\nFROM base\n",
+            FixKind::Safe,
+        );
+    }
+
+    #[test]
+    fn no_fix_where_a_plain_clean_may_miss_the_cache() {
+        let r = &RpmCacheNotCleaned;
+        assert_no_fix(r, "FROM fedora\nRUN sudo dnf -y install git\n");
+        assert_no_fix(
+            r,
+            "FROM fedora\nRUN dnf -y --installroot=/target install git\n",
+        );
+        assert_no_fix(
+            r,
+            "FROM fedora\nRUN dnf -y --setopt=cachedir=/c install git\n",
+        );
+        assert_no_fix(r, "FROM fedora\nRUN <<EOF\ndnf -y install git\nEOF\n");
+        assert_no_fix(r, "FROM fedora\nRUN dnf -y install git &\n");
     }
 
     #[test]
