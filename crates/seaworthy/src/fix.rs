@@ -346,8 +346,24 @@ fn write_beside(target: &Path, w: &FileWrite) -> std::io::Result<()> {
         WriteKind::AppendLines => {
             let mut text = std::fs::read_to_string(target).unwrap_or_default();
             let before = text.len();
+            // A .gitignore that already ignores the path (`/secrets/` for `secrets/`) keeps
+            // its own line.
+            let ignored = |text: &str, line: &str| {
+                let is_gitignore = target.file_name().is_some_and(|n| n == ".gitignore");
+                let dir = target.parent().unwrap_or(Path::new("."));
+                let mut builder = ignore::gitignore::GitignoreBuilder::new(dir);
+                for l in text.lines() {
+                    let _ = builder.add_line(None, l);
+                }
+                let path = dir.join(line.trim_start_matches('/').trim_end_matches('/'));
+                is_gitignore
+                    && builder.build().is_ok_and(|g| {
+                        g.matched_path_or_any_parents(&path, line.ends_with('/'))
+                            .is_ignore()
+                    })
+            };
             for line in w.contents.lines() {
-                if !text.lines().any(|l| l.trim_end() == line) {
+                if !text.lines().any(|l| l.trim_end() == line) && !ignored(&text, line) {
                     if !text.is_empty() && !text.ends_with('\n') {
                         text.push('\n');
                     }

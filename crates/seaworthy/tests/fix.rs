@@ -179,3 +179,224 @@ fn check_says_which_findings_fix_repairs() {
         .assert()
         .stdout(contains("= help: `seaworthy fix` can "));
 }
+
+const COMPOSE_WITH_CREDENTIAL: &str = "services:
+  api:
+    image: example/api:1.4.2
+    # The token of the payment provider.
+    environment:
+      LOG_LEVEL: info
+      PAYMENT_API_TOKEN: tok-live-8f2a91c3
+";
+
+#[test]
+fn an_unsafe_compose_fix_waits_for_the_flag_and_writes_its_secret_beside() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "compose.yaml", COMPOSE_WITH_CREDENTIAL);
+    write(dir.path(), ".gitignore", "/secrets/\n");
+    // Safe fixes only: the credential stays, and the summary says what the flag would do.
+    seaworthy(dir.path())
+        .args(["fix", "--select", "SW2400"])
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "0 fixes applied to 0 files, 1 finding remaining (1 more fixable with --unsafe-fixes)",
+        ));
+    assert_eq!(read(dir.path(), "compose.yaml"), COMPOSE_WITH_CREDENTIAL);
+    seaworthy(dir.path())
+        .args(["fix", "--select", "SW2400", "--unsafe-fixes"])
+        .assert()
+        .code(0)
+        .stderr(contains("fixed SW2400"));
+    assert_eq!(
+        read(dir.path(), "compose.yaml"),
+        "services:
+  api:
+    image: example/api:1.4.2
+    # The token of the payment provider.
+    environment:
+      LOG_LEVEL: info
+      PAYMENT_API_TOKEN_FILE: /run/secrets/payment_api_token
+    secrets:
+      - payment_api_token
+secrets:
+  payment_api_token:
+    file: ./secrets/payment_api_token.txt
+"
+    );
+    assert_eq!(
+        read(dir.path(), "secrets/payment_api_token.txt"),
+        "tok-live-8f2a91c3"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir.path().join("secrets/payment_api_token.txt"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // `/secrets/` already keeps the directory out of git: no second line.
+    assert_eq!(read(dir.path(), ".gitignore"), "/secrets/\n");
+    // The project still loads, with the secret declared.
+    seaworthy(dir.path())
+        .args(["debug", "compose"])
+        .assert()
+        .success()
+        .stdout(contains("\"payment_api_token\""));
+}
+
+#[test]
+fn a_secret_fix_adds_the_gitignore_line_when_it_is_missing_and_never_overwrites_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "compose.yaml", COMPOSE_WITH_CREDENTIAL);
+    seaworthy(dir.path())
+        .args(["fix", "--select", "SW2400", "--unsafe-fixes"])
+        .assert()
+        .code(0);
+    assert_eq!(read(dir.path(), ".gitignore"), "secrets/\n");
+    // A file already where the secret would go, with other contents: nothing is written.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "compose.yaml", COMPOSE_WITH_CREDENTIAL);
+    write(
+        dir.path(),
+        "secrets/payment_api_token.txt",
+        "something else",
+    );
+    seaworthy(dir.path())
+        .args(["fix", "--select", "SW2400", "--unsafe-fixes"])
+        .assert()
+        .code(2)
+        .stderr(contains("exists with other contents; not overwritten"));
+    assert_eq!(read(dir.path(), "compose.yaml"), COMPOSE_WITH_CREDENTIAL);
+    assert_eq!(
+        read(dir.path(), "secrets/payment_api_token.txt"),
+        "something else"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The rule ids `check` reports on the project in `dir`, with its own configuration.
+fn rule_ids(dir: &Path) -> Vec<String> {
+    let out = seaworthy(dir)
+        .args([
+            "check",
+            "--no-shellcheck",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Each deviation from the hardened Dockerfile (issue 3's fixture, under its strictest
+/// settings) whose repair is mechanical is brought back by `fix --unsafe-fixes` to a file
+/// with no finding, the very text of the fixture where the fix restores what was there;
+/// the others are left as they were.
+#[test]
+fn fix_brings_the_hardened_dockerfile_back_from_each_mechanical_deviation() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hardened");
+    let original = read(&fixture, "Dockerfile");
+    const PIP: &str = "COPY --from=build /install /usr/local\n";
+    const USERS: &str = "RUN groupadd --gid 10001 app \\\n";
+    // (what is changed, into what, the rule that fires, what fix makes of it: None for the
+    // fixture's own text)
+    let repaired: &[(&str, &str, &str, Option<(&str, &str)>)] = &[
+        ("COPY requirements.txt .", "ADD requirements.txt .", "SW1502", None),
+        ("USER 10001:10001", "USER app:app", "SW1002", None),
+        (
+            PIP,
+            "RUN pip install gunicorn==23.0.0\nCOPY --from=build /install /usr/local\n",
+            "SW1404",
+            Some((PIP, "RUN pip install --no-cache-dir gunicorn==23.0.0\nCOPY --from=build /install /usr/local\n")),
+        ),
+        (
+            USERS,
+            &"RUN apt-get update && apt-get install curl=7.88.1-10+deb12u8\nRUN groupadd --gid 10001 app \\\n"[..],
+            "SW1400",
+            Some((USERS, &"RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 && rm -rf /var/lib/apt/lists/*\nRUN groupadd --gid 10001 app \\\n"[..])),
+        ),
+        (
+            USERS,
+            &"RUN apt update && apt install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n && rm -rf /var/lib/apt/lists/*\nRUN groupadd --gid 10001 app \\\n"[..],
+            "SW1403",
+            Some((USERS, &"RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n && rm -rf /var/lib/apt/lists/*\nRUN groupadd --gid 10001 app \\\n"[..])),
+        ),
+    ];
+    for (from, to, rule, fixed) in repaired {
+        assert!(original.contains(from), "{from:?} not in the fixture");
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixture, dir.path());
+        let changed = original.replacen(from, to, 1);
+        write(dir.path(), "Dockerfile", &changed);
+        assert!(
+            rule_ids(dir.path()).iter().any(|r| r == rule),
+            "{rule} does not fire on the deviation"
+        );
+        let out = seaworthy(dir.path())
+            .args(["fix", "--unsafe-fixes"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let text = read(dir.path(), "Dockerfile");
+        let want = match fixed {
+            None => original.clone(),
+            Some((a, b)) => original.replacen(a, b, 1),
+        };
+        assert_eq!(text, want, "{rule}: {stderr}");
+        assert_eq!(
+            rule_ids(dir.path()),
+            Vec::<String>::new(),
+            "{rule}: {stderr}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{rule}: {stderr}");
+    }
+    // A shell-form ENTRYPOINT under SHELL bash, and a relative WORKDIR on a base image whose
+    // working directory the Dockerfile does not say: a fix would guess.
+    for (from, to, rule) in [
+        (
+            "ENTRYPOINT [\"python\", \"-m\", \"app\"]",
+            "ENTRYPOINT python -m app",
+            "SW1100",
+        ),
+        ("WORKDIR /app", "WORKDIR app", "SW1508"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixture, dir.path());
+        let changed = original.replacen(from, to, 1);
+        write(dir.path(), "Dockerfile", &changed);
+        assert!(rule_ids(dir.path()).iter().any(|r| r == rule), "{rule}");
+        seaworthy(dir.path())
+            .args(["fix", "--unsafe-fixes"])
+            .assert()
+            .code(1);
+        assert_eq!(read(dir.path(), "Dockerfile"), changed, "{rule}");
+    }
+}
