@@ -316,6 +316,15 @@ fn rule_ids(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// What is changed, into what, the rule that fires, and what fix makes of it (`None`: the
+/// fixture's own text; else a replacement in the fixture's text).
+type Deviation = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<(&'static str, &'static str)>,
+);
+
 /// Each deviation from the hardened Dockerfile (issue 3's fixture, under its strictest
 /// settings) whose repair is mechanical is brought back by `fix --unsafe-fixes` to a file
 /// with no finding, the very text of the fixture where the fix restores what was there;
@@ -326,9 +335,7 @@ fn fix_brings_the_hardened_dockerfile_back_from_each_mechanical_deviation() {
     let original = read(&fixture, "Dockerfile");
     const PIP: &str = "COPY --from=build /install /usr/local\n";
     const USERS: &str = "RUN groupadd --gid 10001 app \\\n";
-    // (what is changed, into what, the rule that fires, what fix makes of it: None for the
-    // fixture's own text)
-    let repaired: &[(&str, &str, &str, Option<(&str, &str)>)] = &[
+    let repaired: &[Deviation] = &[
         ("COPY requirements.txt .", "ADD requirements.txt .", "SW1502", None),
         ("USER 10001:10001", "USER app:app", "SW1002", None),
         (
@@ -339,15 +346,15 @@ fn fix_brings_the_hardened_dockerfile_back_from_each_mechanical_deviation() {
         ),
         (
             USERS,
-            &"RUN apt-get update && apt-get install curl=7.88.1-10+deb12u8\nRUN groupadd --gid 10001 app \\\n"[..],
+            "RUN apt-get update && apt-get install curl=7.88.1-10+deb12u8\nRUN groupadd --gid 10001 app \\\n",
             "SW1400",
-            Some((USERS, &"RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 && rm -rf /var/lib/apt/lists/*\nRUN groupadd --gid 10001 app \\\n"[..])),
+            Some((USERS, "RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 && rm -rf /var/lib/apt/lists/*\nRUN groupadd --gid 10001 app \\\n")),
         ),
         (
             USERS,
-            &"RUN apt update && apt install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n && rm -rf /var/lib/apt/lists/*\nRUN groupadd --gid 10001 app \\\n"[..],
+            "RUN apt update && apt install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n && rm -rf /var/lib/apt/lists/*\nRUN groupadd --gid 10001 app \\\n",
             "SW1403",
-            Some((USERS, &"RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n && rm -rf /var/lib/apt/lists/*\nRUN groupadd --gid 10001 app \\\n"[..])),
+            Some((USERS, "RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n && rm -rf /var/lib/apt/lists/*\nRUN groupadd --gid 10001 app \\\n")),
         ),
     ];
     for (from, to, rule, fixed) in repaired {
