@@ -595,7 +595,12 @@ impl<'a> Loader<'a> {
                     .map_or(at, |c| at + c.len_utf8());
                 YamlError::new(e.info().to_string(), Span::new(at, end))
             })?;
-            let span = self.offsets.span(&span);
+            let mut span = self.offsets.span(&span);
+            if let Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) =
+                &event
+            {
+                span.end = quoted_end(self.src.as_bytes(), span);
+            }
             self.event(event, span)?;
             self.last_end = self.last_end.max(span.end);
         }
@@ -875,6 +880,29 @@ fn skip_properties(bytes: &[u8], mut at: usize, limit: usize) -> usize {
     at
 }
 
+/// The end of the quoted scalar that saphyr reports at `span` (its anchor and tag first, if
+/// any): just after its closing quote. saphyr's span runs on over the blanks and the comment
+/// that follow the quote (and, for a key, up to its `:`), which are not part of the scalar.
+fn quoted_end(bytes: &[u8], span: Span) -> usize {
+    let open = skip_properties(bytes, span.start, span.end);
+    let quote = match bytes.get(open) {
+        Some(&q @ (b'"' | b'\'')) if open < span.end => q,
+        _ => return span.end,
+    };
+    let mut at = open + 1;
+    while at < span.end {
+        match bytes[at] {
+            // `\"` (and any escape) inside double quotes; a backslash is literal in single ones.
+            b'\\' if quote == b'"' => at += 2,
+            // `''` is a quote inside single quotes.
+            b'\'' if quote == b'\'' && bytes.get(at + 1) == Some(&b'\'') => at += 2,
+            b if b == quote => return at + 1,
+            _ => at += 1,
+        }
+    }
+    span.end
+}
+
 fn skip_blank(bytes: &[u8], mut at: usize, limit: usize) -> usize {
     while at < limit {
         match bytes[at] {
@@ -1006,5 +1034,188 @@ fn write_canonical(node: &Node, out: &mut String) {
             }
             out.push('}');
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(src: &str) -> Node {
+        parse(src)
+            .unwrap_or_else(|e| panic!("{src:?}: {} at {:?}", e.message, e.span))
+            .expect("a document")
+            .root
+    }
+
+    /// The source text of every quoted scalar of `src`, keys and values, in document order.
+    fn quoted(src: &str) -> Vec<&str> {
+        fn walk<'s>(src: &'s str, node: &Node, out: &mut Vec<&'s str>) {
+            if node.style.is_quoted() {
+                out.push(&src[node.span.range()]);
+            }
+            match &node.value {
+                Value::Seq(items) => items.iter().for_each(|n| walk(src, n, out)),
+                Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+                    walk(src, k, out);
+                    walk(src, v, out);
+                }),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(src, &root(src), &mut out);
+        out
+    }
+
+    #[test]
+    fn quoted_values_in_a_block_mapping_end_at_their_closing_quote() {
+        let src = "a: \"x\"   # c\nb: 'y'\t# d\nc: \"\" # e\nd: '' \ne: \"z\"\n";
+        assert_eq!(quoted(src), ["\"x\"", "'y'", "\"\"", "''", "\"z\""]);
+        let doc = root(src);
+        assert_eq!(doc.get("a").unwrap().as_str(), Some("x"));
+        assert_eq!(doc.get("b").unwrap().as_str(), Some("y"));
+        // The mapping ends with its last entry, not with a comment after it.
+        let src = "s:\n  a: 'x'   # c\nt: 1\n";
+        let s = root(src).get("s").unwrap().clone();
+        assert_eq!(&src[s.span.range()], "a: 'x'");
+    }
+
+    #[test]
+    fn quoted_items_in_a_block_sequence_end_at_their_closing_quote() {
+        let src = "- \"x\" # c\n- 'y'   # d\n-   \"z\"\n- [\"in\" ] # e\n";
+        assert_eq!(quoted(src), ["\"x\"", "'y'", "\"z\"", "\"in\""]);
+        let src = "k:\n- \"x\"   # c\n- 'y'  # d\n";
+        assert_eq!(quoted(src), ["\"x\"", "'y'"]);
+        let seq = root(src).get("k").unwrap().clone();
+        assert_eq!(&src[seq.span.range()], "- \"x\"   # c\n- 'y'");
+    }
+
+    #[test]
+    fn quoted_scalars_in_flow_collections_end_at_their_closing_quote() {
+        assert_eq!(quoted("[\"a\" , 'b' ]"), ["\"a\"", "'b'"]);
+        assert_eq!(quoted("{k: \"v\" }"), ["\"v\""]);
+        assert_eq!(
+            quoted("{\"k\" : 'v' , x: \"y\"}\n"),
+            ["\"k\"", "'v'", "\"y\""]
+        );
+        assert_eq!(quoted("[ \"a\",\n  'b'  # c\n ]\n"), ["\"a\"", "'b'"]);
+        // A single-pair mapping in a flow sequence, and JSON-like adjacent values.
+        assert_eq!(quoted("[\"k\" : 'v' ]"), ["\"k\"", "'v'"]);
+        assert_eq!(quoted("{\"k\":\"v\"}"), ["\"k\"", "\"v\""]);
+    }
+
+    #[test]
+    fn multi_line_quoted_scalars_span_every_line() {
+        let src = "a: \"one\n  two\"  # c\nb: 'three\n\n  four'   \nc: x\n";
+        assert_eq!(quoted(src), ["\"one\n  two\"", "'three\n\n  four'"]);
+        let doc = root(src);
+        assert_eq!(doc.get("a").unwrap().as_str(), Some("one two"));
+        assert_eq!(doc.get("b").unwrap().as_str(), Some("three\nfour"));
+        // An escaped line break inside double quotes.
+        let src = "a: \"one\\\n  two\" # c\n";
+        assert_eq!(quoted(src), ["\"one\\\n  two\""]);
+        assert_eq!(root(src).get("a").unwrap().as_str(), Some("onetwo"));
+    }
+
+    #[test]
+    fn quoted_keys_end_at_their_closing_quote() {
+        let src = "\"k\" : v\n'j'   : w # c\n\"e\":\n";
+        assert_eq!(
+            quoted(src),
+            ["\"k\"", "'j'"]
+                .into_iter()
+                .chain(["\"e\""])
+                .collect::<Vec<_>>()
+        );
+        let doc = root(src);
+        let (k, v) = doc.entry("k").unwrap();
+        assert_eq!(k.span, Span::new(0, 3));
+        assert_eq!(&src[v.span.range()], "v");
+        // An omitted value sits just after its quoted key, as after a plain one.
+        let (e, null) = doc.entry("e").unwrap();
+        assert!(null.is_null());
+        assert_eq!(null.span, Span::new(e.span.end, e.span.end));
+        // A block scalar after a quoted key still spans from its header.
+        let src = "\"k\"  : |  # c\n  text\n";
+        let (k, v) = root(src).entry("k").map(|(k, v)| (k.span, v.span)).unwrap();
+        assert_eq!(&src[k.range()], "\"k\"");
+        assert_eq!(&src[v.range()], "|  # c\n  text");
+    }
+
+    #[test]
+    fn escaped_quotes_do_not_end_a_quoted_scalar() {
+        let src = concat!(
+            "a: \"a\\\"b\"  # \"q\"\n",
+            "b: 'it''s'  # 'q'\n",
+            "c: \"back\\\\\"  # \"\n",
+            "d: 'back\\'  # '\n",
+            "e: \"a\\\\\\\"b\" #\n",
+            "f: '''' # ''\n",
+            "g: \"# not a comment\"   # one\n",
+        );
+        assert_eq!(
+            quoted(src),
+            [
+                "\"a\\\"b\"",
+                "'it''s'",
+                "\"back\\\\\"",
+                "'back\\'",
+                "\"a\\\\\\\"b\"",
+                "''''",
+                "\"# not a comment\"",
+            ]
+        );
+        let doc = root(src);
+        assert_eq!(doc.get("a").unwrap().as_str(), Some("a\"b"));
+        assert_eq!(doc.get("b").unwrap().as_str(), Some("it's"));
+        assert_eq!(doc.get("c").unwrap().as_str(), Some("back\\"));
+        assert_eq!(doc.get("d").unwrap().as_str(), Some("back\\"));
+        assert_eq!(doc.get("e").unwrap().as_str(), Some("a\\\"b"));
+        assert_eq!(doc.get("f").unwrap().as_str(), Some("'"));
+    }
+
+    #[test]
+    fn quoted_scalars_in_crlf_files_end_at_their_closing_quote() {
+        let src = "a: \"x\"  # c\r\nb: 'y'\r\n\"k\" : 'multi\r\n  line'  # d\r\nl:\r\n- \"i\" \r\n";
+        assert_eq!(
+            quoted(src),
+            ["\"x\"", "'y'", "\"k\"", "'multi\r\n  line'", "\"i\""]
+        );
+        assert_eq!(root(src).get("k").unwrap().as_str(), Some("multi line"));
+    }
+
+    #[test]
+    fn a_quoted_scalar_at_the_end_of_the_file_ends_at_its_quote() {
+        assert_eq!(quoted("a: \"x\""), ["\"x\""]);
+        assert_eq!(quoted("a: 'x'   "), ["'x'"]);
+        assert_eq!(quoted("a: \"x\" # c"), ["\"x\""]);
+        assert_eq!(quoted("- 'x''' # c"), ["'x'''"]);
+        assert_eq!(quoted("\"x\"  "), ["\"x\""]);
+    }
+
+    #[test]
+    fn quoted_scalars_with_properties_or_non_ascii_text() {
+        // The span excludes anchor and tag, and aliases copy it.
+        let src = "a: &x !!str \"v\"  # c\nb: *x\nc: !reset 'w' # d\n";
+        assert_eq!(quoted(src), ["\"v\"", "\"v\"", "'w'"]);
+        let doc = root(src);
+        assert_eq!(doc.get("b").unwrap().span, doc.get("a").unwrap().span);
+        // Byte offsets after multi-byte characters, inside and after the scalar.
+        let src = "é: \"ü\\\"ß\"  # ç\nñ: 'ø''€'   # 😀\nz: \"a\"\n";
+        assert_eq!(quoted(src), ["\"ü\\\"ß\"", "'ø''€'", "\"a\""]);
+    }
+
+    #[test]
+    fn quoted_end_stops_at_the_closing_quote() {
+        let end = |src: &str| quoted_end(src.as_bytes(), Span::new(0, src.len()));
+        assert_eq!(end("\"a\" # c"), 3);
+        assert_eq!(end("'a''b'  "), 6);
+        assert_eq!(end("\"a\\\"\" "), 5);
+        assert_eq!(end("'a\\' "), 4);
+        assert_eq!(end("&x !t \"a\" "), 9);
+        // Not a quoted scalar, or no closing quote in the span: the span is kept.
+        assert_eq!(end("plain  "), 7);
+        assert_eq!(end("\"open"), 5);
     }
 }
