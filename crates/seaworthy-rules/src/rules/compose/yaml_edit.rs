@@ -277,38 +277,6 @@ fn column(text: &str, at: usize) -> usize {
     at - text[..at].rfind('\n').map_or(0, |i| i + 1)
 }
 
-/// Where `node` is written. The parser's span of a quoted scalar runs on over the blanks and
-/// the comment after its closing quote; this one ends at the quote.
-fn written_span(text: &str, node: &Node) -> Span {
-    let bytes = text.as_bytes();
-    let end = match node.style {
-        Style::DoubleQuoted => {
-            let mut i = node.span.start + 1;
-            loop {
-                match bytes.get(i) {
-                    Some(b'\\') => i += 2,
-                    Some(b'"') => break i + 1,
-                    Some(_) => i += 1,
-                    None => break node.span.end,
-                }
-            }
-        }
-        Style::SingleQuoted => {
-            let mut i = node.span.start + 1;
-            loop {
-                match (bytes.get(i), bytes.get(i + 1)) {
-                    (Some(b'\''), Some(b'\'')) => i += 2,
-                    (Some(b'\''), _) => break i + 1,
-                    (Some(_), _) => i += 1,
-                    (None, _) => break node.span.end,
-                }
-            }
-        }
-        _ => node.span.end,
-    };
-    Span::new(node.span.start, end.min(node.span.end))
-}
-
 /// Whether `inner` lies within `outer`.
 fn inside(inner: Span, outer: Span) -> bool {
     outer.start <= inner.start && inner.end <= outer.end
@@ -478,7 +446,7 @@ impl<'a> Plan<'a> {
                 let entry = parse_entry(&format!("{{{rendered}}}"))?;
                 match entries.last() {
                     Some((_, v)) => (
-                        written_span(self.text, v).end,
+                        v.span.end,
                         format!(", {rendered}"),
                         entry,
                     ),
@@ -526,7 +494,7 @@ impl<'a> Plan<'a> {
                 };
                 match items.last() {
                     Some(last) => (
-                        written_span(self.text, last).end,
+                        last.span.end,
                         format!(", {rendered}"),
                         rendered,
                     ),
@@ -553,7 +521,7 @@ impl<'a> Plan<'a> {
         if matches!(node.value, Value::Seq(_) | Value::Map(_)) || node.span.is_empty() {
             return None;
         }
-        let span = written_span(self.text, node);
+        let span = node.span;
         let new = parse_node(source)?;
         self.edit(span.start, span.end, source.to_owned());
         let target = walk_mut(&mut self.expect[doc].root, path)?;
@@ -574,7 +542,7 @@ impl<'a> Plan<'a> {
     ) -> Option<()> {
         let map = self.node(doc, path)?;
         let (k, v) = map.as_map()?.get(index)?;
-        let (k, v) = (written_span(self.text, k), written_span(self.text, v));
+        let (k, v) = (k.span, v.span);
         if k.is_empty() || v.is_empty() || v.start < k.end {
             return None;
         }
@@ -842,7 +810,7 @@ impl<'a> ServiceSite<'a> {
         let source = self
             .plan
             .text()
-            .get(written_span(self.plan.text(), old).range())?;
+            .get(old.span.range())?;
         if !inside(old.span, self.block().span) || source.replace("$$", "").contains('$') {
             return None;
         }
