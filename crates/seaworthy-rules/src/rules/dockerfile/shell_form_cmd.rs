@@ -12,15 +12,16 @@ use crate::{Category, Edit, Finding, Fix, RuleMeta, Severity};
 /// BuildKit's check, an explicit `SHELL ["/bin/bash", "-c"]` does not silence it: bash as PID 1
 /// forwards signals no better than sh.
 ///
-/// The fix rewrites a shell-form `CMD` as the JSON array of its words when the command uses
-/// no shell feature at all, so that the only change is the one the rule asks for: the
-/// program, not `/bin/sh`, is PID 1 and receives the signals. The words must split the way sh
+/// The fix rewrites a shell-form `CMD` or `ENTRYPOINT` as the JSON array of its words when the
+/// command uses no shell feature at all, so that for a `CMD` the only change is the one the
+/// rule asks for: the program, not `/bin/sh`, is PID 1 and receives the signals. The words must split the way sh
 /// splits them with nothing to expand: plain characters, and `'...'` or `"..."` quotes
 /// (without `$`, backquotes or backslashes inside) resolved as sh resolves them; no variable,
 /// glob, tilde, brace, comment, operator, redirection, assignment, escape, shell keyword or
 /// builtin (`cd`, `export`, `.`). The shell in effect must be the default `/bin/sh -c`, and
-/// no comment line may sit inside the instruction. A shell-form `ENTRYPOINT` gets no fix: in
-/// exec form it would start receiving the CMD and `docker run` arguments it ignores today.
+/// no comment line may sit inside the instruction. The fix of a shell-form `ENTRYPOINT` is
+/// unsafe: in exec form it starts receiving the CMD (of its own stage or a later one, before
+/// or after it) and the `docker run` arguments, which the shell form ignores today.
 pub struct ShellFormCmd;
 
 static META: RuleMeta = RuleMeta {
@@ -44,8 +45,11 @@ static META: RuleMeta = RuleMeta {
           a shell form run by a PowerShell or cmd `SHELL`. `seaworthy fix` rewrites a \
           shell-form CMD in exec form when it is a plain command under `/bin/sh -c`, with no \
           variable, glob, operator, redirection or other shell syntax, so the only change is \
-          that the program receives the signals; a shell-form ENTRYPOINT is left to a person, \
-          since in exec form it would start receiving the CMD and `docker run` arguments.",
+          that the program receives the signals. It rewrites a shell-form ENTRYPOINT the same \
+          way only with `--unsafe-fixes`: a shell-form ENTRYPOINT ignores CMD and the \
+          `docker run` arguments, while in exec form it receives them, so an image that also \
+          sets a CMD (or is run with arguments) would pass them to the program; check that it \
+          accepts them, or drop the CMD.",
     bad: "FROM node:20.18.0-slim\nCOPY . /app\nCMD node /app/server.js\n",
     good: "FROM node:20.18.0-slim\nCOPY . /app\nCMD [\"node\", \"/app/server.js\"]\n",
 };
@@ -115,7 +119,7 @@ impl DockerfileRule for ShellFormCmd {
         }
         let default_shell =
             shell.argv.len() == 2 && shell.argv[0] == "/bin/sh" && shell.argv[1] == "-c";
-        if ins.kind == Keyword::Cmd && default_shell {
+        if default_shell {
             if let Some(fix) = exec_form_fix(ins, command, &text) {
                 finding = finding.with_fix(fix);
             }
@@ -163,10 +167,17 @@ fn exec_form_fix(ins: &Instruction, command: &Arg, text: &str) -> Option<Fix> {
         .map(|w| format!("\"{}\"", w.replace('\\', "\\\\").replace('"', "\\\"")))
         .collect::<Vec<_>>()
         .join(", ");
-    Some(Fix::safe(
-        "write the exec form, so the program is PID 1",
-        vec![Edit::replace(command.span, format!("[{json}]"))],
-    ))
+    let edits = vec![Edit::replace(command.span, format!("[{json}]"))];
+    Some(if ins.kind == Keyword::Entrypoint {
+        // A shell-form ENTRYPOINT ignores CMD and the `docker run` arguments; in exec form it
+        // receives them, so what the container runs may change.
+        Fix::unsafe_(
+            "write ENTRYPOINT in exec form (it then receives CMD and `docker run` arguments)",
+            edits,
+        )
+    } else {
+        Fix::safe("write the exec form, so the program is PID 1", edits)
+    })
 }
 
 /// Shell keywords and builtins: in exec form they would not be run by a shell.
@@ -364,8 +375,94 @@ mod tests {
             rule,
             "FROM debian\nSHELL [\"/bin/sh\", \"-e\", \"-c\"]\nCMD ./server\n",
         );
-        // A shell-form ENTRYPOINT would start receiving arguments.
-        assert_no_fix(rule, "FROM alpine\nENTRYPOINT ./server\n");
+    }
+
+    #[test]
+    fn entrypoint_fix_is_unsafe() {
+        let rule = &ShellFormCmd;
+        assert_fix(
+            rule,
+            "FROM alpine\nENTRYPOINT ./server --port 80\n",
+            "FROM alpine\nENTRYPOINT [\"./server\", \"--port\", \"80\"]\n",
+            FixKind::Unsafe,
+        );
+        // The title says what changes.
+        let (_, applied) = fixed(rule, "FROM alpine\nENTRYPOINT ./server\n");
+        assert_eq!(applied.len(), 1);
+        assert!(!applied[0].safe);
+        assert!(
+            applied[0]
+                .title
+                .contains("receives CMD and `docker run` arguments"),
+            "{}",
+            applied[0].title
+        );
+        // Continuation lines; a CMD after it becomes its arguments (the meaning change).
+        assert_fix(
+            rule,
+            "FROM alpine\nENTRYPOINT ./server \\\n    --port 80 \\\n  --tag a#b\nCMD [\"--verbose\"]\n",
+            "FROM alpine\nENTRYPOINT [\"./server\", \"--port\", \"80\", \"--tag\", \"a#b\"]\nCMD [\"--verbose\"]\n",
+            FixKind::Unsafe,
+        );
+        // Lower case, CRLF, odd spacing, quoted words; a shell-form CMD before it.
+        assert_fix(
+            rule,
+            "from alpine\r\ncmd -q\r\nentrypoint   nginx  -g 'daemon off;'\t\r\n",
+            "from alpine\r\ncmd -q\r\nentrypoint   [\"nginx\", \"-g\", \"daemon off;\"]\t\r\n",
+            FixKind::Unsafe,
+        );
+        // The backtick escape directive; an inherited ENTRYPOINT is fixed in its stage, and
+        // the final stage's CMD is what it will receive.
+        assert_fix(
+            rule,
+            "# escape=`\nFROM alpine AS base\nENTRYPOINT node `\n  server.js\nFROM base\nCMD -r ts-node/register\n",
+            "# escape=`\nFROM alpine AS base\nENTRYPOINT [\"node\", \"server.js\"]\nFROM base\nCMD -r ts-node/register\n",
+            FixKind::Unsafe,
+        );
+        // An explicit SHELL that is the default.
+        assert_fix(
+            rule,
+            "FROM alpine\nSHELL [\"/bin/sh\", \"-c\"]\nENTRYPOINT /docker-entrypoint.sh\n",
+            "FROM alpine\nSHELL [\"/bin/sh\", \"-c\"]\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n",
+            FixKind::Unsafe,
+        );
+    }
+
+    #[test]
+    fn no_entrypoint_fix_where_the_shell_does_something() {
+        let rule = &ShellFormCmd;
+        for cmd in [
+            "./server --port $PORT",
+            "./server \"$@\"",
+            "./server *.conf",
+            "./server ~/conf",
+            "./server # a comment",
+            "./migrate && ./server",
+            "./server 2>&1",
+            "$(which server)",
+            "PORT=80 ./server",
+            ". /env.sh",
+            "cd /app",
+            "'unterminated",
+        ] {
+            assert_no_fix(rule, &format!("FROM alpine\nENTRYPOINT {cmd}\n"));
+            assert_no_fix(
+                rule,
+                &format!("FROM alpine\nENTRYPOINT {cmd}\nCMD [\"--port\", \"80\"]\n"),
+            );
+        }
+        assert_no_fix(
+            rule,
+            "FROM alpine\nENTRYPOINT ./server \\\n# the port\n  --port 80\n",
+        );
+        assert_no_fix(
+            rule,
+            "FROM debian\nSHELL [\"/bin/bash\", \"-c\"]\nENTRYPOINT ./server\n",
+        );
+        assert_no_fix(
+            rule,
+            "FROM debian\nSHELL [\"/bin/sh\", \"-e\", \"-c\"]\nENTRYPOINT ./server\n",
+        );
     }
 
     #[test]
