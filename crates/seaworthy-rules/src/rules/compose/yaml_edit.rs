@@ -445,11 +445,7 @@ impl<'a> Plan<'a> {
                 let rendered = format!("{}: {}", self.style.key(key, true), self.style.flow(value));
                 let entry = parse_entry(&format!("{{{rendered}}}"))?;
                 match entries.last() {
-                    Some((_, v)) => (
-                        v.span.end,
-                        format!(", {rendered}"),
-                        entry,
-                    ),
+                    Some((_, v)) => (v.span.end, format!(", {rendered}"), entry),
                     None => (map.span.start + 1, rendered, entry),
                 }
             }
@@ -493,11 +489,7 @@ impl<'a> Plan<'a> {
                     q => self.style.scalar(item, true, q)?,
                 };
                 match items.last() {
-                    Some(last) => (
-                        last.span.end,
-                        format!(", {rendered}"),
-                        rendered,
-                    ),
+                    Some(last) => (last.span.end, format!(", {rendered}"), rendered),
                     None => (seq.span.start + 1, rendered.clone(), rendered),
                 }
             }
@@ -807,10 +799,7 @@ impl<'a> ServiceSite<'a> {
     /// `value` as YAML text in the place of `old`, a scalar written inside the service's block
     /// without interpolation (`$$`, a literal dollar, aside), quoted as `old` is.
     fn written_like(&self, old: &Node, value: &NewValue, flow: bool) -> Option<String> {
-        let source = self
-            .plan
-            .text()
-            .get(old.span.range())?;
+        let source = self.plan.text().get(old.span.range())?;
         if !inside(old.span, self.block().span) || source.replace("$$", "").contains('$') {
             return None;
         }
