@@ -89,7 +89,7 @@ pub fn locate(path: &Path) -> Option<GitFile> {
     if !path.is_absolute() || !path.exists() {
         return None;
     }
-    let path = lexical(path);
+    let path = crate::load::lexical(path);
     let repository = path
         .ancestors()
         .skip(1)
@@ -103,20 +103,6 @@ pub fn locate(path: &Path) -> Option<GitFile> {
     })
 }
 
-/// `a/./b/../c` as `a/c`.
-fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// One ignore file's patterns, rooted where git reads them from.
 fn matcher(root: &Path, file: &Path) -> Option<Gitignore> {

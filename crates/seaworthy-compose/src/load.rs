@@ -1567,21 +1567,25 @@ fn clean_target(t: &str) -> String {
 
 /// `a/./b/../c` → `a/c`, without touching the file system.
 pub(crate) fn clean(p: &Path) -> String {
+    lexical(p).to_string_lossy().into_owned()
+}
+
+/// `a/./b/../c` as `a/c`: `.` dropped and `..` resolved by name, without touching the file
+/// system (a `..` above a root or a leading `..` stays).
+pub fn lexical(p: &Path) -> PathBuf {
     use std::path::Component;
     let mut out: Vec<Component> = Vec::new();
     for c in p.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if matches!(out.last(), Some(Component::Normal(_))) {
-                    out.pop();
-                }
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
             }
+            Component::ParentDir if matches!(out.last(), Some(Component::RootDir)) => {}
             other => out.push(other),
         }
     }
-    let buf: PathBuf = out.iter().collect();
-    buf.to_string_lossy().into_owned()
+    out.iter().collect()
 }
 
 /// A boolean as Compose reads one (YAML booleans, and the strings compose-go converts).

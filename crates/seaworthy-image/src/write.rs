@@ -223,44 +223,12 @@ impl ImageWriter {
     pub fn oci_layout(&self, dir: &Path) -> io::Result<()> {
         let blobs = dir.join("blobs/sha256");
         std::fs::create_dir_all(&blobs)?;
-        let put = |bytes: &[u8]| -> io::Result<(String, usize)> {
-            let d = digest(bytes);
-            std::fs::write(blobs.join(hex(&d)), bytes)?;
-            Ok((d, bytes.len()))
-        };
-        let (config_digest, config_size) = put(&self.config_json())?;
-        let mut layers = Vec::new();
-        for layer in &self.layers {
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            gz.write_all(layer)?;
-            let (d, size) = put(&gz.finish()?)?;
-            layers.push(json!({
-                "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                "digest": d,
-                "size": size,
-            }));
-        }
-        let manifest = json!({
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {
-                "mediaType": "application/vnd.oci.image.config.v1+json",
-                "digest": config_digest,
-                "size": config_size,
-            },
-            "layers": layers,
-        });
-        let (manifest_digest, manifest_size) = put(&serde_json::to_vec(&manifest)?)?;
+        let manifest = image_blobs(self, &blobs)?;
         std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
         let index = json!({
             "schemaVersion": 2,
             "mediaType": "application/vnd.oci.image.index.v1+json",
-            "manifests": [{
-                "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "digest": manifest_digest,
-                "size": manifest_size,
-                "platform": {"os": self.os, "architecture": self.architecture},
-            }],
+            "manifests": [manifest],
         });
         std::fs::write(dir.join("index.json"), serde_json::to_vec(&index)?)
     }

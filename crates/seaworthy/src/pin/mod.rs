@@ -32,7 +32,7 @@ mod find;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -512,17 +512,7 @@ fn clone_error(e: &RegistryError) -> RegistryError {
 
 /// `path` made absolute against `cwd`, `.` and `..` resolved by name.
 fn absolute(cwd: &Path, path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in cwd.join(path).components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    seaworthy_compose::load::lexical(&cwd.join(path))
 }
 
 /// How a file is shown: relative to the working directory when it is below it.

@@ -11,7 +11,7 @@
 //! there: a fix edits the one place the user reads, and only when re-loading the project sees
 //! the edit (no merge from an override file, `extends` or a merge key overrides it).
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use seaworthy_compose::model::Tree;
 use seaworthy_compose::yaml::{self, Document, Node, Span, Style, Value};
@@ -903,7 +903,7 @@ fn tree_inside(tree: &Tree, file: usize, span: Span) -> bool {
 /// Whether file `file` of the project is read through another file's `include:`: a file
 /// shared by several projects is not edited on behalf of one.
 fn included(project: &Project, file: usize) -> bool {
-    let Some(target) = project.files.get(file).map(|f| normalize(&f.path)) else {
+    let Some(target) = project.files.get(file).map(|f| seaworthy_compose::load::lexical(&f.path)) else {
         return false;
     };
     project.files.iter().any(|f| {
@@ -927,26 +927,12 @@ fn included(project: &Project, file: usize) -> bool {
                     },
                     None => item.as_str().into_iter().collect(),
                 };
-                paths.iter().any(|p| normalize(&dir.join(p)) == target)
+                paths.iter().any(|p| seaworthy_compose::load::lexical(&dir.join(p)) == target)
             })
         })
     })
 }
 
-/// `path` with `.` and `..` resolved lexically.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {
