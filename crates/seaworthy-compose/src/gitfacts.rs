@@ -103,7 +103,6 @@ pub fn locate(path: &Path) -> Option<GitFile> {
     })
 }
 
-
 /// One ignore file's patterns, rooted where git reads them from.
 fn matcher(root: &Path, file: &Path) -> Option<Gitignore> {
     if !file.is_file() {

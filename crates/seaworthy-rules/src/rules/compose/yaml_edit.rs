@@ -903,7 +903,11 @@ fn tree_inside(tree: &Tree, file: usize, span: Span) -> bool {
 /// Whether file `file` of the project is read through another file's `include:`: a file
 /// shared by several projects is not edited on behalf of one.
 fn included(project: &Project, file: usize) -> bool {
-    let Some(target) = project.files.get(file).map(|f| seaworthy_compose::load::lexical(&f.path)) else {
+    let Some(target) = project
+        .files
+        .get(file)
+        .map(|f| seaworthy_compose::load::lexical(&f.path))
+    else {
         return false;
     };
     project.files.iter().any(|f| {
@@ -927,12 +931,13 @@ fn included(project: &Project, file: usize) -> bool {
                     },
                     None => item.as_str().into_iter().collect(),
                 };
-                paths.iter().any(|p| seaworthy_compose::load::lexical(&dir.join(p)) == target)
+                paths
+                    .iter()
+                    .any(|p| seaworthy_compose::load::lexical(&dir.join(p)) == target)
             })
         })
     })
 }
-
 
 #[cfg(test)]
 mod tests {
