@@ -134,6 +134,17 @@ pub struct Found {
 /// Every Dockerfile and Compose project under `paths`. A file named explicitly is a Compose
 /// file when its name says so (an override file then brings its main file), else a Dockerfile
 /// whatever its name.
+/// [`discover`] under `paths`, the current directory when none is named; an error is
+/// printed and becomes exit code 2.
+pub fn discover_or_exit(paths: &[PathBuf]) -> Result<Found, std::process::ExitCode> {
+    let here = [PathBuf::from(".")];
+    let paths = if paths.is_empty() { &here[..] } else { paths };
+    discover(paths).map_err(|e| {
+        eprintln!("error: {e}");
+        std::process::ExitCode::from(2)
+    })
+}
+
 pub fn discover(paths: &[PathBuf]) -> Result<Found, String> {
     let mut dockerfiles = Vec::new();
     let mut mains: BTreeSet<PathBuf> = BTreeSet::new();

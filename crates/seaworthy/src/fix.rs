@@ -91,17 +91,9 @@ pub fn run(args: FixArgs) -> ExitCode {
         Err(code) => return code,
     };
     let config = &setup.config;
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let found = match discover::discover(&paths) {
+    let found = match discover::discover_or_exit(&args.paths) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let mut tally = Tally::default();
     let wanted = |_: &Finding, fix: &seaworthy_rules::Fix| fix.safe || args.unsafe_fixes;

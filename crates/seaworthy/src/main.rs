@@ -335,17 +335,9 @@ fn check(args: CheckArgs) -> ExitCode {
         Err(code) => return code,
     };
     let config = &setup.config;
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let found = match discover::discover(&paths) {
+    let found = match discover::discover_or_exit(&args.paths) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let options = build_options(&args.build_args, args.target.clone());
     let compose_options = compose::LoadOptions {
