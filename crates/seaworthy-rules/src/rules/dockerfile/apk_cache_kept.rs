@@ -1,4 +1,4 @@
-use super::fixes_run::insert_after;
+use super::fixes_run::{append_commands, cleanup_reaches, insert_after};
 use super::install_without_yes::subcommand;
 use super::{DockerfileContext, DockerfileRule};
 use crate::{Category, Finding, Fix, FixKind, RuleMeta, Severity};
@@ -23,7 +23,8 @@ static META: RuleMeta = RuleMeta {
           image is built from are checked. Differs from hadolint: removing /var/cache/apk in \
           the same RUN counts, `apk add --no-network` (which fetches no index) passes, and \
           build stages are not reported. `seaworthy fix` adds `--no-cache` after `add` when \
-          the RUN runs no other apk command that fills the cache (`apk update`).",
+          the RUN runs no other apk command that fills the cache, and otherwise (after \
+          `apk update`) appends `&& rm -rf /var/cache/apk/*` to the RUN.",
     bad: "FROM alpine:3.20.3\nRUN apk add curl\n",
     good: "FROM alpine:3.20.3\nRUN apk add --no-cache curl\n",
 };
@@ -57,6 +58,7 @@ impl DockerfileRule for ApkCacheKept {
                         Some("add" | "del")
                     )
                 });
+                let mut reported_run = false;
                 for cmd in script.commands_named("apk") {
                     let Some(add) = subcommand(cmd, APK_VALUE_FLAGS) else {
                         continue;
@@ -78,13 +80,37 @@ impl DockerfileRule for ApkCacheKept {
                         if let Some(edit) = insert_after(cx.file, run, cmd, add, " --no-cache") {
                             finding = finding.with_fix(Fix::safe("add `--no-cache`", vec![edit]));
                         }
+                    } else if !reported_run {
+                        // `apk update` filled the cache too: empty it at the end of the RUN,
+                        // once for the RUN, when apk ran where the cleanup reaches.
+                        let reachable = script
+                            .commands_named("apk")
+                            .all(|c| cleanup_reaches(script, c));
+                        if let Some(append) = reachable
+                            .then(|| append_commands(cx.file, step, &[REMOVE_CACHE.to_owned()]))
+                            .flatten()
+                        {
+                            finding = finding
+                                .with_related(
+                                    append.after,
+                                    format!("`&& {REMOVE_CACHE}` goes after this"),
+                                )
+                                .with_fix(Fix::safe(
+                                    "empty apk's cache in the same RUN",
+                                    vec![append.edit],
+                                ));
+                        }
                     }
+                    reported_run = true;
                     out.push(finding);
                 }
             }
         }
     }
 }
+
+/// The cleanup the fix appends when `--no-cache` alone would not do.
+const REMOVE_CACHE: &str = "rm -rf /var/cache/apk/*";
 
 const APK_VALUE_FLAGS: &[&str] = &[
     "-X",
@@ -175,10 +201,26 @@ mod tests {
     }
 
     #[test]
-    fn no_fix_when_another_apk_command_fills_the_cache() {
+    fn when_another_apk_command_fills_the_cache_it_is_emptied_at_the_end() {
         let r = &ApkCacheKept;
-        assert_no_fix(r, "FROM alpine\nRUN apk update && apk add curl\n");
-        assert_no_fix(r, "FROM alpine\nRUN apk upgrade && apk add curl\n");
+        assert_fix(
+            r,
+            "FROM alpine\nRUN apk update && apk add curl\n",
+            "FROM alpine\nRUN apk update && apk add curl && rm -rf /var/cache/apk/*\n",
+            FixKind::Safe,
+        );
+        // Two adds: one cleanup.
+        assert_fix(
+            r,
+            "FROM alpine\nRUN apk upgrade \\\n && apk add curl \\\n && apk add jq\n",
+            "FROM alpine\nRUN apk upgrade \\\n && apk add curl \\\n && apk add jq \\\n && rm -rf /var/cache/apk/*\n",
+            FixKind::Safe,
+        );
+        // apk in another root: the cleanup would not reach its cache.
+        assert_no_fix(
+            r,
+            "FROM alpine\nRUN apk update && chroot /target apk add curl\n",
+        );
         assert_no_fix(r, "FROM alpine\nRUN apk a\\\ndd curl\n");
     }
 
