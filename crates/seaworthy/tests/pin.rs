@@ -1,6 +1,6 @@
 //! `seaworthy pin` end to end against a real registry on loopback (Debian's docker-registry,
-//! images pushed by the tests with skopeo): FROM lines, Compose `image:` and Kubernetes
-//! `image:` pinned in one run to the digests the registry serves (the index digest for a
+//! images pushed by the tests with skopeo): FROM lines, `COPY --from`, `RUN --mount from=`,
+//! Compose `image:` and Kubernetes `image:` pinned in one run to the digests the registry serves (the index digest for a
 //! multi-platform image, computed here from the bytes the registry serves), `--check`,
 //! `--update`, `--diff`, basic auth over TLS, and one clear line for each error.
 
@@ -115,6 +115,8 @@ FROM build AS again
 FROM scratch AS empty
 COPY --from=build /etc/marker /
 FROM   R/base   AS last
+COPY --from=R/app:1 /etc/marker /app-marker
+RUN --mount=target=/m,from=R/multi:2,type=bind cat /m/etc/marker
 ";
 
 const COMPOSE: &str = "services:
@@ -150,7 +152,8 @@ spec:\r
   containers: [{name: a, image: \"R/base\"}]\r
 ";
 
-/// A Dockerfile, a Compose file and a Kubernetes manifest pinned in one run: the multi-platform
+/// A Dockerfile (FROM, COPY --from, RUN --mount from=; a COPY --from naming a stage is no
+/// reference), a Compose file and a Kubernetes manifest pinned in one run: the multi-platform
 /// tag to its index digest, tags kept, a tagless reference given `:latest`, every other byte
 /// as it was; what cannot be pinned is reported; a second run changes nothing; `--check`
 /// fails before and passes after.
@@ -207,12 +210,12 @@ fn pins_dockerfiles_compose_and_kubernetes_in_one_run() {
     );
     assert_eq!(
         check.stdout.matches(": not pinned: ").count(),
-        7,
+        9,
         "{}",
         check.stdout
     );
     assert!(
-        check.stderr.contains("7 not pinned, 5 cannot be pinned"),
+        check.stderr.contains("9 not pinned, 5 cannot be pinned"),
         "{}",
         check.stderr
     );
@@ -225,6 +228,8 @@ Dockerfile:5:6: cannot pin {r}/app:${{V}}: built from ARG V
 Dockerfile:6:6: cannot pin build: a stage of this Dockerfile (build)
 Dockerfile:7:6: cannot pin scratch: scratch is no image
 Dockerfile:9:8: pinned {r}/base (as {r}/base:latest) → {base_digest}
+Dockerfile:10:13: pinned {r}/app:1 → {app_digest}
+Dockerfile:11:28: pinned {r}/multi:2 → {multi_digest}
 compose.yaml:3:12: pinned {r}/multi:2 → {multi_digest}
 compose.yaml:5:12: pinned {r}/app:1 → {app_digest}
 compose.yaml:8:12: cannot pin {r}/app:1: the image service built builds (it has build:)
@@ -237,7 +242,7 @@ k8s/deployment.yaml:18:33: pinned {r}/base (as {r}/base:latest) → {base_digest
     assert_eq!(pin.stdout, want_stdout);
     assert_eq!(
         pin.stderr,
-        "12 image references in 3 files: 7 pinned, 5 cannot be pinned; 3 files changed\n"
+        "14 image references in 3 files: 9 pinned, 5 cannot be pinned; 3 files changed\n"
     );
 
     let pinned = |t: &str| {
@@ -257,9 +262,19 @@ k8s/deployment.yaml:18:33: pinned {r}/base (as {r}/base:latest) → {base_digest
     };
     assert_eq!(
         read(&project.join("Dockerfile")),
-        pinned(DOCKERFILE).replace(
-            &format!("{r}/base "),
-            &format!("{r}/base:latest@{base_digest} ")
+        format!(
+            "# syntax=docker/dockerfile:1
+ARG V=1
+FROM --platform=$BUILDPLATFORM {r}/multi:2@{multi_digest} AS build
+RUN echo built
+FROM {r}/app:${{V}} AS from-arg
+FROM build AS again
+FROM scratch AS empty
+COPY --from=build /etc/marker /
+FROM   {r}/base:latest@{base_digest}   AS last
+COPY --from={r}/app:1@{app_digest} /etc/marker /app-marker
+RUN --mount=target=/m,from={r}/multi:2@{multi_digest},type=bind cat /m/etc/marker
+"
         )
     );
     assert_eq!(
@@ -296,7 +311,7 @@ k8s/deployment.yaml:18:33: pinned {r}/base (as {r}/base:latest) → {base_digest
         .collect();
     let again = run(seaworthy(&project, empty.path()).args(["pin", "--insecure"]));
     assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
-    assert_eq!(again.stdout.matches(": already pinned: ").count(), 7);
+    assert_eq!(again.stdout.matches(": already pinned: ").count(), 9);
     assert!(!again.stderr.contains("changed"), "{}", again.stderr);
     let after: Vec<String> = ["Dockerfile", "compose.yaml", "k8s/deployment.yaml"]
         .iter()
@@ -310,7 +325,7 @@ k8s/deployment.yaml:18:33: pinned {r}/base (as {r}/base:latest) → {base_digest
     assert!(
         check
             .stderr
-            .starts_with("12 image references in 3 files: 7 pinned, 5 cannot be pinned"),
+            .starts_with("14 image references in 3 files: 9 pinned, 5 cannot be pinned"),
         "{}",
         check.stderr
     );
@@ -326,12 +341,18 @@ k8s/deployment.yaml:18:33: pinned {r}/base (as {r}/base:latest) → {base_digest
     assert_eq!(
         diff.stdout,
         format!(
-            "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,9 +1,9 @@\n # syntax=docker/dockerfile:1\n \
+            "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,11 +1,11 @@\n # syntax=docker/dockerfile:1\n \
              ARG V=1\n-FROM --platform=$BUILDPLATFORM {r}/multi:2 AS build\n\
              +FROM --platform=$BUILDPLATFORM {r}/multi:2@{multi_digest} AS build\n \
              RUN echo built\n FROM {r}/app:${{V}} AS from-arg\n FROM build AS again\n \
              FROM scratch AS empty\n COPY --from=build /etc/marker /\n\
-             -FROM   {r}/base   AS last\n+FROM   {r}/base:latest@{base_digest}   AS last\n"
+             -FROM   {r}/base   AS last\n\
+             -COPY --from={r}/app:1 /etc/marker /app-marker\n\
+             -RUN --mount=target=/m,from={r}/multi:2,type=bind cat /m/etc/marker\n\
+             +FROM   {r}/base:latest@{base_digest}   AS last\n\
+             +COPY --from={r}/app:1@{app_digest} /etc/marker /app-marker\n\
+             +RUN --mount=target=/m,from={r}/multi:2@{multi_digest},type=bind cat \
+             /m/etc/marker\n"
         )
     );
     assert!(diff.stderr.contains("would pin"), "{}", diff.stderr);

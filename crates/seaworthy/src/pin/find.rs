@@ -1,5 +1,6 @@
-//! Finding the image references of a file, with the byte range each is written at: FROM lines
-//! of a Dockerfile (through its model: stages, `scratch`, ARGs), `image:` of Compose services
+//! Finding the image references of a file, with the byte range each is written at: FROM lines,
+//! `COPY --from=` and `RUN --mount=…,from=` of a Dockerfile (through its model: stages, stage
+//! indexes, `scratch`, ARGs), `image:` of Compose services
 //! (through the loader: the value is edited where it is written, in whichever file), and
 //! `image:` of containers in Kubernetes-style manifests. What cannot be pinned is found too,
 //! with the reason, so that it is reported rather than guessed.
@@ -10,7 +11,10 @@ use std::ops::Range;
 use seaworthy_compose::interpolate::referenced_variables;
 use seaworthy_compose::yaml::{self, Node, Value};
 use seaworthy_dockerfile::expand::Lexer;
-use seaworthy_dockerfile::{Args, BaseImage, BuildOptions, Dockerfile, ImageRef, Model};
+use seaworthy_dockerfile::{
+    Args, BaseImage, BuildOptions, Dockerfile, Flag, ImageRef, Instruction, Keyword, Model,
+    SourceRef,
+};
 
 /// One image reference as a file writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +41,77 @@ fn names(vars: &BTreeSet<String>) -> String {
     vars.iter().cloned().collect::<Vec<_>>().join(", ")
 }
 
-/// The `FROM` lines of a Dockerfile. An error is the parser's, one line.
+const NOT_IN_PLACE: &str = "written with quotes, escapes or a line continuation inside the name";
+
+/// A `from` written in a flag: the `--from=` of a COPY, or the `from=` field of a RUN `--mount`.
+struct FlagFrom<'f> {
+    flag: &'f Flag,
+    /// The value as BuildKit reads it; `None` for a `--mount` whose fields are CSV-quoted (only
+    /// the model knows its `from=` then).
+    value: Option<String>,
+    /// The byte range of the value in the file, when the flag is written as BuildKit reads it
+    /// (no quotes, escapes or line continuations inside it).
+    span: Option<Range<usize>>,
+}
+
+/// The `from`s written in the flags of `ins`: COPY's last `--from` (the one BuildKit uses) and
+/// the last `from=` of each RUN `--mount` (mount option keys are case-insensitive).
+fn flag_froms<'f>(file: &Dockerfile, ins: &'f Instruction) -> Vec<FlagFrom<'f>> {
+    let plain = |flag: &Flag| file.slice(flag.span) == flag.text;
+    let mut out = Vec::new();
+    match ins.kind {
+        Keyword::Copy => {
+            if let Some(flag) = ins.flags.iter().rfind(|f| f.name() == "from") {
+                let value = flag.value().unwrap_or("");
+                let end = flag.span.end;
+                out.push(FlagFrom {
+                    flag,
+                    value: Some(value.to_string()),
+                    span: plain(flag).then(|| end - value.len()..end),
+                });
+            }
+        }
+        Keyword::Run => {
+            for flag in ins.flags.iter().filter(|f| f.name() == "mount") {
+                let value = flag.value().unwrap_or("");
+                if value.contains('"') {
+                    out.push(FlagFrom {
+                        flag,
+                        value: None,
+                        span: None,
+                    });
+                    continue;
+                }
+                // Without quotes, the CSV fields are the pieces between commas.
+                let value_start = flag.span.end - value.len();
+                let mut offset = 0;
+                let mut found = None;
+                for field in value.split(',') {
+                    if let Some((key, v)) = field.split_once('=') {
+                        if key.eq_ignore_ascii_case("from") {
+                            found = Some((offset + key.len() + 1, v));
+                        }
+                    }
+                    offset += field.len() + 1;
+                }
+                if let Some((at, v)) = found {
+                    let start = value_start + at;
+                    out.push(FlagFrom {
+                        flag,
+                        value: Some(v.to_string()),
+                        span: plain(flag).then(|| start..start + v.len()),
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The image references of a Dockerfile: `FROM` lines, `COPY --from=` and `RUN --mount=…,from=`
+/// (a stage name or, for COPY, a stage index is no reference and is left out). An error is
+/// the parser's, one line.
 pub fn dockerfile_refs(text: &str) -> Result<Vec<Ref>, String> {
     let file = Dockerfile::parse(text.as_bytes()).map_err(|e| {
         format!(
@@ -47,6 +121,18 @@ pub fn dockerfile_refs(text: &str) -> Result<Vec<Ref>, String> {
     })?;
     let model = Model::build(&file, &BuildOptions::default());
     let lexer = Lexer::new(file.escape as char);
+    // Every variable a word refers to, whether the ARG has a default or not: a value from a
+    // default could be overridden by --build-arg, so pinning it would be a guess.
+    let vars_of = |word: &str| -> BTreeSet<String> {
+        match lexer.process_word(word, &Vec::<(String, String)>::new()) {
+            Ok(e) => e.unmatched.into_iter().chain(e.matched).collect(),
+            Err(_) => BTreeSet::new(),
+        }
+    };
+    let built_from = |vars: &BTreeSet<String>| {
+        let s = if vars.len() == 1 { "" } else { "s" };
+        format!("built from ARG{s} {}", names(vars))
+    };
     let mut refs = Vec::new();
     for stage in &model.stages {
         let from = stage.from;
@@ -64,16 +150,9 @@ pub fn dockerfile_refs(text: &str) -> Result<Vec<Ref>, String> {
             written: logical.clone(),
             what: What::Skip(reason),
         };
-        // Every variable the word refers to, whether the ARG has a default or not: a value
-        // from a default could be overridden by --build-arg, so pinning it would be a guess.
-        let vars: BTreeSet<String> =
-            match lexer.process_word(&logical, &Vec::<(String, String)>::new()) {
-                Ok(e) => e.unmatched.into_iter().chain(e.matched).collect(),
-                Err(_) => BTreeSet::new(),
-            };
+        let vars = vars_of(&logical);
         if !vars.is_empty() {
-            let s = if vars.len() == 1 { "" } else { "s" };
-            refs.push(skip(format!("built from ARG{s} {}", names(&vars))));
+            refs.push(skip(built_from(&vars)));
             continue;
         }
         match &stage.base {
@@ -89,10 +168,7 @@ pub fn dockerfile_refs(text: &str) -> Result<Vec<Ref>, String> {
             }),
             BaseImage::Image(image) => {
                 if raw != logical || stage.base_name != raw {
-                    refs.push(skip(
-                        "written with quotes, escapes or a line continuation inside the name"
-                            .into(),
-                    ));
+                    refs.push(skip(NOT_IN_PLACE.into()));
                 } else {
                     refs.push(Ref {
                         node_start,
@@ -106,6 +182,70 @@ pub fn dockerfile_refs(text: &str) -> Result<Vec<Ref>, String> {
             }
         }
     }
+    for stage in &model.stages {
+        for step in &stage.steps {
+            let ins = step.instruction;
+            for found in flag_froms(&file, ins) {
+                // What BuildKit makes of the value: for COPY the step's source, for a mount
+                // the mount of this flag (absent when BuildKit would refuse the mount).
+                let resolved: Result<Option<&SourceRef>, String> = match ins.kind {
+                    Keyword::Copy => Ok(step.copy_from.as_ref()),
+                    _ => match step.mounts.iter().find(|m| m.span == found.flag.span) {
+                        Some(m) => Ok(m.from.as_ref()),
+                        None => Err(model
+                            .errors
+                            .iter()
+                            .find(|e| {
+                                e.span.start >= found.flag.span.start
+                                    && e.span.end <= found.flag.span.end
+                            })
+                            .map_or_else(|| "not a valid --mount".into(), |e| e.message.clone())),
+                    },
+                };
+                let written = match (&found.value, &resolved) {
+                    (Some(v), _) => v.clone(),
+                    (None, Ok(Some(SourceRef::Image(image)))) => image.written.clone(),
+                    (None, Ok(Some(SourceRef::Invalid { text, .. }))) => text.clone(),
+                    (None, Ok(Some(SourceRef::Scratch))) => "scratch".into(),
+                    // A stage, a mount without `from=`, or a refused mount: nothing to report.
+                    (None, _) => continue,
+                };
+                if written.is_empty() {
+                    continue;
+                }
+                let node_start = found
+                    .span
+                    .as_ref()
+                    .map_or(found.flag.span.start, |s| s.start);
+                let vars = vars_of(&written);
+                let what = if !vars.is_empty() {
+                    What::Skip(built_from(&vars))
+                } else {
+                    match resolved {
+                        Ok(None | Some(SourceRef::Stage(_))) => continue,
+                        Ok(Some(SourceRef::Scratch)) => What::Skip("scratch is no image".into()),
+                        Ok(Some(SourceRef::Invalid { message, .. })) => {
+                            What::Invalid(message.clone())
+                        }
+                        Err(message) => What::Invalid(message),
+                        Ok(Some(SourceRef::Image(image))) => match &found.span {
+                            Some(span) if image.written == written => What::Image {
+                                span: span.clone(),
+                                image: image.clone(),
+                            },
+                            _ => What::Skip(NOT_IN_PLACE.into()),
+                        },
+                    }
+                };
+                refs.push(Ref {
+                    node_start,
+                    written,
+                    what,
+                });
+            }
+        }
+    }
+    refs.sort_by_key(|r| r.node_start);
     Ok(refs)
 }
 
@@ -303,14 +443,21 @@ pub fn yaml_value_at(text: &str, start: usize, expected: &str) -> Result<bool, S
     Ok(docs.iter().any(|d| find(&d.root, start, expected)))
 }
 
-/// Whether the FROM word at `start` of the Dockerfile `text` now reads `expected`.
+/// Whether the FROM word, the `COPY --from` or the `--mount` `from=` at `start` of the
+/// Dockerfile `text` now reads `expected`.
 pub fn dockerfile_value_at(text: &str, start: usize, expected: &str) -> Result<bool, String> {
     let file = Dockerfile::parse(text.as_bytes()).map_err(|e| e.message)?;
-    let found = file.instructions().any(|i| match &i.args {
-        Args::Words(words) => words
-            .first()
-            .is_some_and(|w| w.span.start == start && file.logical(i, w.span) == expected),
-        _ => false,
+    let found = file.instructions().any(|i| {
+        let word = match &i.args {
+            Args::Words(words) if i.kind == Keyword::From => words
+                .first()
+                .is_some_and(|w| w.span.start == start && file.logical(i, w.span) == expected),
+            _ => false,
+        };
+        word || flag_froms(&file, i).iter().any(|f| {
+            f.span.as_ref().is_some_and(|s| s.start == start)
+                && f.value.as_deref() == Some(expected)
+        })
     });
     Ok(found)
 }
@@ -379,9 +526,80 @@ mod tests {
     }
 
     #[test]
+    fn dockerfile_copy_from_and_mount_from() {
+        let d = "sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
+        let text = format!(
+            "# syntax=docker/dockerfile:1\n\
+             ARG TOOLS=alpine:3.20\n\
+             FROM golang:1.22 AS build\n\
+             copy --from=busybox:1.36 /bin/busybox /bin/busybox\n\
+             RUN --mount=type=cache,target=/root/.cache,from=ghcr.io/o/cache:1,source=/c \\\n\
+             \x20   go build\n\
+             FROM alpine:3.20 AS Final\n\
+             COPY --from=BUILD /out /out\n\
+             COPY --from=0 /out /out2\n\
+             COPY --link --from=$TOOLS --chmod=755 /bin/x /x\n\
+             COPY --from=\"nginx:1.27\" /etc/nginx /etc/nginx\n\
+             run --mount=target=/n,FROM=nginx:1.27,TYPE=bind true\n\
+             RUN --mount=from=build,target=/b --mount=type=secret,id=s true\n\
+             RUN --mount=type=bind,from=${{TOOLS}},target=/t true\n\
+             RUN --mount='type=bind,\"from=redis:7\",target=/r' true\n\
+             RUN --network=none --mount=from=final,target=/f --mount=target=/d,from=debian:12 true\n\
+             COPY --from=scratch /x /x\n\
+             COPY --from=7 /x /x\n\
+             COPY --from=Not:Valid /x /x\n\
+             COPY --from=nginx:1.27@{d} /y /y\n\
+             FROM final\n"
+        );
+        let refs = dockerfile_refs(&text).unwrap();
+        assert_eq!(
+            summary(&refs, &text),
+            [
+                "image golang:1.22 tag=Some(\"1.22\") digest=false".to_string(),
+                "image busybox:1.36 tag=Some(\"1.36\") digest=false".into(),
+                "image ghcr.io/o/cache:1 tag=Some(\"1\") digest=false".into(),
+                "image alpine:3.20 tag=Some(\"3.20\") digest=false".into(),
+                "skip $TOOLS: built from ARG TOOLS".into(),
+                "skip nginx:1.27: written with quotes, escapes or a line continuation inside \
+                 the name"
+                    .into(),
+                "image nginx:1.27 tag=Some(\"1.27\") digest=false".into(),
+                "skip ${TOOLS}: built from ARG TOOLS".into(),
+                "skip redis:7: written with quotes, escapes or a line continuation inside the \
+                 name"
+                    .into(),
+                "image debian:12 tag=Some(\"12\") digest=false".into(),
+                "skip scratch: scratch is no image".into(),
+                "invalid 7: invalid stage index 7".into(),
+                "invalid Not:Valid: failed to parse stage name \"Not:Valid\": invalid reference \
+                 format: repository name (library/Not) must be lowercase"
+                    .into(),
+                format!("image nginx:1.27@{d} tag=Some(\"1.27\") digest=true"),
+                "skip final: a stage of this Dockerfile (final)".into(),
+            ]
+        );
+        // Each editable value is found again where it is written, and only there.
+        for r in &refs {
+            if let What::Image { span, .. } = &r.what {
+                assert_eq!(span.start, r.node_start);
+                assert!(dockerfile_value_at(&text, r.node_start, &r.written).unwrap());
+                assert!(!dockerfile_value_at(&text, r.node_start + 1, &r.written).unwrap());
+            }
+        }
+        let at = text.find("cache:1").unwrap();
+        let pinned = format!("{}@{d}{}", &text[..at + 7], &text[at + 7..]);
+        let start = at - "ghcr.io/o/".len();
+        assert!(dockerfile_value_at(&pinned, start, &format!("ghcr.io/o/cache:1@{d}")).unwrap());
+        assert!(!dockerfile_value_at(&pinned, start, "ghcr.io/o/cache:1").unwrap());
+    }
+
+    #[test]
     fn dockerfile_with_backtick_escape_and_crlf() {
         let text = "# escape=`\r\nFROM mcr.microsoft.com/windows/nanoserver:ltsc2022 AS base\r\n\
-                    FROM base\r\n";
+                    FROM base\r\n\
+                    COPY --from=mcr.microsoft.com/powershell:lts C:/a C:/b\r\n\
+                    RUN --mount=from=base,target=C:/x --mount=target=C:/y,from=busy`\r\n\
+                    box:1.36 dir\r\n";
         let refs = dockerfile_refs(text).unwrap();
         assert_eq!(
             summary(&refs, text),
@@ -389,6 +607,9 @@ mod tests {
                 "image mcr.microsoft.com/windows/nanoserver:ltsc2022 tag=Some(\"ltsc2022\") \
                  digest=false",
                 "skip base: a stage of this Dockerfile (base)",
+                "image mcr.microsoft.com/powershell:lts tag=Some(\"lts\") digest=false",
+                "skip busybox:1.36: written with quotes, escapes or a line continuation inside \
+                 the name",
             ]
         );
     }

@@ -1,6 +1,7 @@
 //! `seaworthy pin`: image references pinned to the digests their registries serve.
 //!
-//! References are found in Dockerfiles (`FROM`), Compose files (services' `image:`) and
+//! References are found in Dockerfiles (`FROM`, `COPY --from=IMAGE` and the `from=IMAGE` of a
+//! `RUN --mount`, when IMAGE is no stage of the file), Compose files (services' `image:`) and
 //! Kubernetes-style manifests (`image:` of `containers`, `initContainers` and
 //! `ephemeralContainers`, at any depth, in any YAML file whose documents have `apiVersion` and
 //! `kind`). Each one the registry can resolve, `name:tag`, becomes `name:tag@sha256:…`, where
@@ -10,10 +11,12 @@
 //! without a tag gets the tag the digest was resolved from, `node` → `node:latest@sha256:…`, so
 //! that `--update` knows what to follow and a reader what the pin is.
 //!
-//! Not pinned, and said so: stage names, `scratch`, references built from ARGs or variables
+//! Not pinned, and said so: `FROM` a stage, `scratch`, references built from ARGs or variables
 //! (`FROM node:${V}`, `image: ${IMG}`: a default value could be overridden at build time), the
 //! image a Compose service with `build:` builds, and values written in forms that cannot be
-//! edited in place (escapes, block scalars, line continuations inside the name).
+//! edited in place (escapes, block scalars, line continuations inside the name, quotes around a
+//! flag). A `COPY --from` or `--mount from=` naming a stage (or, for COPY, a stage index) is no
+//! image reference and is not reported.
 //!
 //! The edits are byte ranges on the original text; the edited file is parsed again (and each
 //! edited value read back) before it is written atomically, permissions kept.
