@@ -1,5 +1,8 @@
 //! `seaworthy fix` as users run it: what it writes, what it leaves alone, and how it says so.
 
+mod common;
+
+use common::copy_dir;
 use std::fs;
 use std::path::Path;
 
@@ -274,19 +277,6 @@ fn a_secret_fix_adds_the_gitignore_line_when_it_is_missing_and_never_overwrites_
         read(dir.path(), "secrets/payment_api_token.txt"),
         "something else"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// The rule ids `check` reports on the project in `dir`, with its own configuration.

@@ -1,25 +1,15 @@
 //! The hardened Compose fixture follows every Compose practice: no rule fires on it, and each
 //! single deviation from it gets exactly the finding it should, at the line it should.
 
+mod common;
+
+use common::copy_dir;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hardened-compose")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// (rule id, line) of every finding in compose.yaml when the project in `dir` is checked.

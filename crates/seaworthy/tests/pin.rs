@@ -4,6 +4,9 @@
 //! multi-platform image, computed here from the bytes the registry serves), `--check`,
 //! `--update`, `--diff`, basic auth over TLS, and one clear line for each error.
 
+mod common;
+
+use common::copy_dir;
 use std::path::Path;
 
 // The image crate's real-registry fixture: docker-registry on loopback, skopeo to push.
@@ -357,28 +360,6 @@ RUN --mount=target=/m,from={r}/multi:2@{multi_digest},type=bind cat /m/etc/marke
     );
     assert!(diff.stderr.contains("would pin"), "{}", diff.stderr);
     assert_eq!(read(&untouched.join("Dockerfile")), sub(DOCKERFILE));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walk(from) {
-        let rel = entry.strip_prefix(from).unwrap();
-        let target = to.join(rel);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(&entry, &target).unwrap();
-    }
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// `--check` fails for a digest the registry never had and for one deleted from it; `--update`
