@@ -5,6 +5,20 @@ use seaworthy_dockerfile::{BuildContext, BuildOptions, Dockerfile, Model};
 use crate::rules::dockerfile::{DockerfileContext, DockerfileRule};
 use crate::{Finding, Fix, FixKind, Settings};
 
+/// Settings with a label schema of two required labels, a URL and a text, for the label rules.
+pub fn label_schema() -> Settings {
+    Settings {
+        required_labels: vec![
+            (
+                "org.opencontainers.image.source".into(),
+                crate::LabelType::Url,
+            ),
+            ("maintainer".into(), crate::LabelType::Text),
+        ],
+        ..Settings::default()
+    }
+}
+
 /// The findings of `rule` on `src`, as (1-based line, message).
 pub fn findings(rule: &dyn DockerfileRule, src: &str) -> Vec<(usize, String)> {
     findings_with(rule, src, &Settings::default(), None)

@@ -59,16 +59,10 @@ impl DockerfileRule for LabelValueEmpty {
 mod tests {
     use super::*;
     use crate::testing::*;
-    use crate::{LabelType, Settings};
+    use crate::Settings;
 
     fn schema() -> Settings {
-        Settings {
-            required_labels: vec![
-                ("org.opencontainers.image.source".into(), LabelType::Url),
-                ("maintainer".into(), LabelType::Text),
-            ],
-            ..Settings::default()
-        }
+        crate::testing::label_schema()
     }
 
     #[test]

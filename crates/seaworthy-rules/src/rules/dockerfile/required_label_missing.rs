@@ -74,13 +74,7 @@ mod tests {
     use crate::{LabelType, Settings};
 
     fn schema() -> Settings {
-        Settings {
-            required_labels: vec![
-                ("org.opencontainers.image.source".into(), LabelType::Url),
-                ("maintainer".into(), LabelType::Text),
-            ],
-            ..Settings::default()
-        }
+        crate::testing::label_schema()
     }
 
     #[test]

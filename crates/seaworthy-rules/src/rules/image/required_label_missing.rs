@@ -49,16 +49,10 @@ impl ImageRule for RequiredLabelMissing {
 mod tests {
     use super::super::testing::*;
     use super::*;
-    use crate::{LabelType, Settings};
+    use crate::Settings;
 
     fn settings() -> Settings {
-        Settings {
-            required_labels: vec![
-                ("org.opencontainers.image.source".into(), LabelType::Url),
-                ("maintainer".into(), LabelType::Text),
-            ],
-            ..Settings::default()
-        }
+        crate::testing::label_schema()
     }
 
     #[test]
