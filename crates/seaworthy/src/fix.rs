@@ -14,7 +14,6 @@ use std::process::ExitCode;
 use clap::Args as ClapArgs;
 use seaworthy_dockerfile::{Dockerfile, Model};
 use seaworthy_rules::fix::{converge, AppliedFix, ConvergeError, Converged};
-use seaworthy_rules::suppress::Suppressions;
 use seaworthy_rules::{FileWrite, Finding, WriteKind};
 
 use crate::config::Config;
@@ -209,13 +208,7 @@ fn dockerfile_findings(
             e.message
         ));
     }
-    let mut findings =
-        seaworthy_rules::check_dockerfile(&df, &model, &config.settings, build_context);
-    if config.inline_ignores {
-        Suppressions::from_file(&df, &model).apply(&mut findings);
-    }
-    config.filter(path, &mut findings);
-    Ok(findings)
+    Ok(crate::rule_findings(path, &df, &model, config, build_context).0)
 }
 
 fn count_remaining(tally: &mut Tally, done: &Converged, unsafe_fixes: bool) {

@@ -619,26 +619,38 @@ fn check_file(
     // A file BuildKit would refuse is reported as such, not linted on a guess.
     if model.errors.is_empty() {
         let build_context = context::load(&path);
-        let mut findings = seaworthy_rules::check_dockerfile(
-            &df,
-            &model,
-            &config.settings,
-            build_context.as_deref(),
-        );
+        let (findings, suppressions) =
+            rule_findings(&path, &df, &model, config, build_context.as_deref());
         if shellcheck {
             report.scripts = seaworthy_rules::shellcheck::scripts(&df, &model);
         }
-        if config.inline_ignores {
-            let suppressions = Suppressions::from_file(&df, &model);
-            suppressions.apply(&mut findings);
-            report.suppressions = Some(suppressions);
-        }
-        config.filter(&path, &mut findings);
+        report.suppressions = suppressions;
         report.findings = findings;
     }
     drop(model);
     report.file = Some(df);
     report
+}
+
+/// What the rules find in a parsed Dockerfile without model errors, as `check` and `fix`
+/// report it: the file's pragmas and the configuration for `path` applied (ShellCheck's
+/// findings come later). The pragmas are returned for those.
+fn rule_findings(
+    path: &Path,
+    df: &Dockerfile,
+    model: &Model<'_>,
+    config: &Config,
+    build_context: Option<&seaworthy_dockerfile::BuildContext>,
+) -> (Vec<Finding>, Option<Suppressions>) {
+    let mut findings =
+        seaworthy_rules::check_dockerfile(df, model, &config.settings, build_context);
+    let suppressions = config.inline_ignores.then(|| {
+        let suppressions = Suppressions::from_file(df, model);
+        suppressions.apply(&mut findings);
+        suppressions
+    });
+    config.filter(path, &mut findings);
+    (findings, suppressions)
 }
 
 /// A rule's documentation as `seaworthy rule` prints it.
