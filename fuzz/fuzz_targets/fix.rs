@@ -3,17 +3,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use seaworthy_dockerfile::{BuildOptions, Dockerfile, Model};
 use seaworthy_rules::fix::{converge, ConvergeError};
-use seaworthy_rules::{check_dockerfile, Finding, Settings};
+use seaworthy_rules::{check_dockerfile_text, Finding, Settings};
 
 fn findings(text: &str) -> Result<Vec<Finding>, String> {
-    let df = Dockerfile::parse(text.as_bytes().to_vec()).map_err(|e| e.to_string())?;
-    let model = Model::build(&df, &BuildOptions::default());
-    if let Some(e) = model.errors.first() {
-        return Err(e.message.clone());
-    }
-    Ok(check_dockerfile(&df, &model, &Settings::default(), None))
+    check_dockerfile_text(text, &Settings::default())
 }
 
 fuzz_target!(|data: &[u8]| {

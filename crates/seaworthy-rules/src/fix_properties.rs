@@ -3,19 +3,13 @@
 //! finding it repairs, and reaches a fixed point (a second run changes nothing).
 
 use proptest::prelude::*;
-use seaworthy_dockerfile::{BuildOptions, Dockerfile, Model};
 
 use crate::fix::{converge, ConvergeError};
 use crate::testing::fix_stays_in_place;
-use crate::{check_dockerfile, Finding, Settings};
+use crate::{check_dockerfile_text, Finding, Settings};
 
 fn all_findings(text: &str) -> Result<Vec<Finding>, String> {
-    let df = Dockerfile::parse(text.as_bytes().to_vec()).map_err(|e| e.to_string())?;
-    let model = Model::build(&df, &BuildOptions::default());
-    if let Some(e) = model.errors.first() {
-        return Err(e.message.clone());
-    }
-    Ok(check_dockerfile(&df, &model, &Settings::default(), None))
+    check_dockerfile_text(text, &Settings::default())
 }
 
 /// Fixes `src` with every fix, safe and unsafe; `None` when `src` itself does not check.

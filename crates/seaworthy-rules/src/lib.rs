@@ -23,7 +23,9 @@ pub use finding::{
     Category, Edit, FileWrite, Finding, Fix, FixKind, Related, RuleMeta, Severity, WriteKind,
 };
 pub use rules::compose::{check_compose, ComposeContext, ComposeRule};
-pub use rules::dockerfile::{check_dockerfile, DockerfileContext, DockerfileRule};
+pub use rules::dockerfile::{
+    check_dockerfile, check_dockerfile_text, DockerfileContext, DockerfileRule,
+};
 pub use settings::{LabelType, PinLevel, Settings};
 
 /// Every rule's metadata, in id order.

@@ -232,6 +232,17 @@ dockerfile_rules! {
     dockerignore_invalid::DockerignoreInvalid,
 }
 
+/// Parses and models `text` with default build options and runs every Dockerfile rule on it,
+/// or says why it does not parse or model: what a fix pass re-checks in tests and fuzzing.
+pub fn check_dockerfile_text(text: &str, settings: &Settings) -> Result<Vec<Finding>, String> {
+    let file = Dockerfile::parse(text.as_bytes().to_vec()).map_err(|e| e.to_string())?;
+    let model = Model::build(&file, &seaworthy_dockerfile::BuildOptions::default());
+    if let Some(e) = model.errors.first() {
+        return Err(e.message.clone());
+    }
+    Ok(check_dockerfile(&file, &model, settings, None))
+}
+
 /// Runs every Dockerfile rule; findings come back in source order.
 pub fn check_dockerfile(
     file: &Dockerfile,
