@@ -199,15 +199,9 @@ pub mod compose {
     use crate::rules::compose::{ComposeContext, ComposeRule};
     use crate::{Finding, Fix, FixKind, Settings, WriteKind};
 
-    /// The findings of `rule` on the project made of `files` (name, text; the first is the
-    /// main file, the others are passed as further `-f` files when their name contains
-    /// "override" or is listed in `extra`, and are otherwise just written beside it, e.g.
-    /// `.env` or an `extends` target), as (file name, 1-based line, message).
-    pub fn findings_with(
-        rule: &dyn ComposeRule,
-        settings: &Settings,
-        files: &[(&str, &str)],
-    ) -> Vec<(String, usize, String)> {
+    /// A temporary directory holding `files` (name, text), and the Compose files among them:
+    /// the first, and those whose name contains "override".
+    fn write_project(files: &[(&str, &str)]) -> (tempfile::TempDir, Vec<std::path::PathBuf>) {
         let dir = tempfile::tempdir().unwrap();
         let mut compose_files = Vec::new();
         for (i, (name, text)) in files.iter().enumerate() {
@@ -220,6 +214,19 @@ pub mod compose {
                 compose_files.push(path);
             }
         }
+        (dir, compose_files)
+    }
+
+    /// The findings of `rule` on the project made of `files` (name, text; the first is the
+    /// main file, the others are passed as further `-f` files when their name contains
+    /// "override", and are otherwise just written beside it, e.g.
+    /// `.env` or an `extends` target), as (file name, 1-based line, message).
+    pub fn findings_with(
+        rule: &dyn ComposeRule,
+        settings: &Settings,
+        files: &[(&str, &str)],
+    ) -> Vec<(String, usize, String)> {
+        let (dir, compose_files) = write_project(files);
         let options = seaworthy_compose::Options {
             files: compose_files,
             working_dir: dir.path().to_path_buf(),
@@ -296,18 +303,7 @@ pub mod compose {
         files: &[(&str, &str)],
     ) -> (Vec<(String, String)>, Vec<Fix>) {
         let ids: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
-        let dir = tempfile::tempdir().unwrap();
-        let mut compose_files = Vec::new();
-        for (i, (name, text)) in files.iter().enumerate() {
-            let path = dir.path().join(name);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).unwrap();
-            }
-            std::fs::write(&path, text).unwrap();
-            if i == 0 || name.contains("override") {
-                compose_files.push(path);
-            }
-        }
+        let (dir, compose_files) = write_project(files);
         let settings = Settings::default();
         // The loader's file list, fixed on the first load: texts are indexed by it.
         let mut paths: Vec<std::path::PathBuf> = Vec::new();
