@@ -18,7 +18,7 @@ use seaworthy_rules::{FileWrite, Finding, WriteKind};
 
 use crate::config::Config;
 use crate::output::{plural, write_atomically, OutputArgs};
-use crate::{build_options, compose, context, discover};
+use crate::{compose, context, discover};
 
 #[derive(ClapArgs)]
 pub struct FixArgs {
@@ -42,18 +42,8 @@ pub struct FixArgs {
     /// Leave the findings of these rules alone.
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     ignore: Vec<String>,
-    /// A build argument, NAME=VALUE, as `check` takes it; repeatable.
-    #[arg(long = "build-arg", value_name = "NAME=VALUE")]
-    build_args: Vec<String>,
-    /// The stage `docker build --target` would build (default: the last one).
-    #[arg(long)]
-    target: Option<String>,
-    /// An env file for every Compose project instead of its `.env`; repeatable.
-    #[arg(long = "env-file", value_name = "FILE")]
-    env_files: Vec<PathBuf>,
-    /// A Compose profile to enable; repeatable.
-    #[arg(long = "profile", value_name = "PROFILE")]
-    profiles: Vec<String>,
+    #[command(flatten)]
+    load: crate::LoadArgs,
     /// Print only errors and the diff.
     #[arg(short, long)]
     quiet: bool,
@@ -96,7 +86,7 @@ pub fn run(args: FixArgs) -> ExitCode {
     };
     let mut tally = Tally::default();
     let wanted = |_: &Finding, fix: &seaworthy_rules::Fix| fix.safe || args.unsafe_fixes;
-    let options = build_options(&args.build_args, args.target.clone());
+    let options = args.load.build_options();
 
     for path in &found.dockerfiles {
         let before = match std::fs::read(path) {
@@ -135,11 +125,7 @@ pub fn run(args: FixArgs) -> ExitCode {
         }
     }
 
-    let load = compose::LoadOptions {
-        env_files: args.env_files.iter().map(|f| cwd.join(f)).collect(),
-        profiles: args.profiles.clone(),
-        environment: std::env::vars().collect(),
-    };
+    let load = args.load.compose(&cwd);
     for project in &found.compose {
         fix_project(project, config, &cwd, &load, &args, &wanted, &mut tally);
     }

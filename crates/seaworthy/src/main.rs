@@ -64,19 +64,8 @@ struct CheckArgs {
     /// Number of parallel jobs (default: one per CPU).
     #[arg(short = 'j', long)]
     jobs: Option<usize>,
-    /// A build argument, NAME=VALUE, as `docker build --build-arg` gives it; repeatable.
-    #[arg(long = "build-arg", value_name = "NAME=VALUE")]
-    build_args: Vec<String>,
-    /// The stage `docker build --target` would build (default: the last one).
-    #[arg(long)]
-    target: Option<String>,
-    /// An env file for every Compose project instead of its `.env`, as `docker compose
-    /// --env-file` takes it; repeatable.
-    #[arg(long = "env-file", value_name = "FILE")]
-    env_files: Vec<PathBuf>,
-    /// A Compose profile to enable, as `docker compose --profile`; repeatable.
-    #[arg(long = "profile", value_name = "PROFILE")]
-    profiles: Vec<String>,
+    #[command(flatten)]
+    load: LoadArgs,
     /// Cross-check the one Dockerfile checked with the image built from it (a `docker save`
     /// archive, an OCI layout or a registry reference): the image is audited too, and what it
     /// proves (its user, its healthcheck tool, its volumes' owners) lands on the Dockerfile's
@@ -101,6 +90,40 @@ struct CheckArgs {
     no_cache: bool,
     #[command(flatten)]
     out: OutputArgs,
+}
+
+/// How files are read, as `docker build` and `docker compose` take it: the same for `check`
+/// and `fix`.
+#[derive(ClapArgs)]
+struct LoadArgs {
+    /// A build argument, NAME=VALUE, as `docker build --build-arg` gives it; repeatable.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE")]
+    build_args: Vec<String>,
+    /// The stage `docker build --target` would build (default: the last one).
+    #[arg(long)]
+    target: Option<String>,
+    /// An env file for every Compose project instead of its `.env`, as `docker compose
+    /// --env-file` takes it; repeatable.
+    #[arg(long = "env-file", value_name = "FILE")]
+    env_files: Vec<PathBuf>,
+    /// A Compose profile to enable, as `docker compose --profile`; repeatable.
+    #[arg(long = "profile", value_name = "PROFILE")]
+    profiles: Vec<String>,
+}
+
+impl LoadArgs {
+    fn build_options(&self) -> BuildOptions {
+        build_options(&self.build_args, self.target.clone())
+    }
+
+    /// What every Compose project's loader gets, env files made absolute against `cwd`.
+    fn compose(&self, cwd: &Path) -> compose::LoadOptions {
+        compose::LoadOptions {
+            env_files: self.env_files.iter().map(|f| cwd.join(f)).collect(),
+            profiles: self.profiles.clone(),
+            environment: std::env::vars().collect(),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -339,12 +362,8 @@ fn check(args: CheckArgs) -> ExitCode {
         Ok(f) => f,
         Err(code) => return code,
     };
-    let options = build_options(&args.build_args, args.target.clone());
-    let compose_options = compose::LoadOptions {
-        env_files: args.env_files.iter().map(|f| cwd.join(f)).collect(),
-        profiles: args.profiles.clone(),
-        environment: std::env::vars().collect(),
-    };
+    let options = args.load.build_options();
+    let compose_options = args.load.compose(&cwd);
     // Each file is read, parsed and modelled on its own thread, each Compose project loaded and
     // checked on its own; diagnostics come back as lines so that output order does not depend
     // on scheduling.
