@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use crate::model::{Origin, Service, Tree, TreeValue};
+use crate::model::{Origin, Service, Tree};
 
 /// A file inside a git work tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,14 +54,7 @@ pub(crate) fn collect(
         }
     }
     for service in services.values() {
-        let Some(env_file) = service.raw.get("env_file") else {
-            continue;
-        };
-        let items: Vec<&Tree> = match &env_file.value {
-            TreeValue::Seq(items) => items.iter().collect(),
-            _ => vec![env_file],
-        };
-        for item in items {
+        for item in service.env_file_entries() {
             let path = match item.get("path") {
                 Some(p) => p.scalar_text(),
                 None => item.scalar_text(),

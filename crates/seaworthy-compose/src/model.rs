@@ -310,6 +310,21 @@ pub struct Logging {
     pub options: BTreeMap<String, Spanned<String>>,
 }
 
+impl Service {
+    /// The entries of `env_file`, each a path or a `{path, required}` mapping, as written
+    /// (a single string counts as one entry).
+    pub fn env_file_entries(&self) -> Vec<&Tree> {
+        match self.raw.get("env_file") {
+            None => Vec::new(),
+            Some(Tree {
+                value: TreeValue::Seq(items),
+                ..
+            }) => items.iter().collect(),
+            Some(one) => vec![one],
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ServiceSecret {
     pub origin: Origin,

@@ -1,6 +1,5 @@
 use std::collections::HashSet;
 
-use seaworthy_compose::model::{Tree, TreeValue};
 use seaworthy_compose::Origin;
 
 use super::{finding_at, ComposeContext, ComposeRule};
@@ -96,14 +95,7 @@ impl ComposeRule for SecretFileNotIgnored {
         }
         let mut reported: HashSet<Origin> = HashSet::new();
         for service in cx.services() {
-            let Some(env_file) = service.raw.get("env_file") else {
-                continue;
-            };
-            let items: Vec<&Tree> = match &env_file.value {
-                TreeValue::Seq(items) => items.iter().collect(),
-                _ => vec![env_file],
-            };
-            for item in items {
+            for item in service.env_file_entries() {
                 let Some(found) = committable(&item.origin) else {
                     continue;
                 };
